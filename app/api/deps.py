@@ -1,0 +1,28 @@
+"""`Annotated` dependency aliases the routes declare."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.services.comic_service import ComicService
+from app.services.container import Services
+from config import Settings
+
+
+def _services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def _comic_service(request: Request) -> ComicService:
+    return _services(request).comics
+
+
+def _settings(request: Request) -> Settings:
+    return _services(request).settings
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+ComicServiceDep = Annotated[ComicService, Depends(_comic_service)]
+SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,18 @@
+"""OpenAPI documentation of the error answers a route can give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.models.schemas import ErrorResponse
+
+_MEANING = {
+    404: "No job, comic, scene or file with this id",
+    409: "The job's state does not allow this now; the message names the current step",
+    422: "The request body or a parameter is invalid",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry documenting these error codes."""
+    return {code: {"model": ErrorResponse, "description": _MEANING[code]} for code in codes}

@@ -1,0 +1,24 @@
+"""Route for liveness and the active providers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app import __version__
+from app.api.deps import ServicesDep
+from app.models.records import Providers
+from app.models.schemas import HealthResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthResponse)
+async def health(services: ServicesDep) -> HealthResponse:
+    """Whether the service is up, and which text and image providers it uses."""
+    return HealthResponse(
+        status="ok",
+        version=__version__,
+        providers=Providers(text=services.text.name, image=services.images.name),
+        text_model=getattr(services.text, "model", None),
+        image_model=getattr(services.images, "model", None),
+    )

@@ -1,0 +1,51 @@
+"""Domain errors. The service raises these; `app/api/errors.py` maps them to HTTP in one place."""
+
+from __future__ import annotations
+
+
+class FableError(Exception):
+    """Base of every error the service reports to a client."""
+
+
+class NotFound(FableError):
+    """Something the request names does not exist."""
+
+
+class JobNotFound(NotFound):
+    """No job has this id."""
+
+
+class ComicNotFound(NotFound):
+    """No finished comic has this id."""
+
+
+class CharacterNotFound(NotFound):
+    """No character has this type."""
+
+
+class SceneNotFound(NotFound):
+    """The job has no scene with this number."""
+
+
+class MediaNotFound(NotFound):
+    """No stored file answers this path."""
+
+
+class InvalidState(FableError):
+    """The job is not in a state that allows this action (the message names the current step)."""
+
+
+class Conflict(FableError):
+    """The request clashes with what is stored (an existing name, a limit reached)."""
+
+
+class InvalidRequest(FableError):
+    """The request is well-formed but names something that cannot be used."""
+
+
+class InvalidImage(FableError):
+    """Bytes a provider returned are not a usable image."""
+
+
+class CorruptDocument(FableError):
+    """A stored JSON document does not parse; it is reported and skipped, never served."""

@@ -1,0 +1,60 @@
+"""The FastAPI application: `create_app()` wires settings, services and routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app import __version__
+from app.api.errors import install_error_handlers
+from app.api.routes import characters, comics, health, jobs, media, scenes, storage
+from app.services.container import Services
+from config import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Turn a parent's worry into a six-panel comic that teaches a child.
+
+1. `POST /api/v1/comics/scenes/generate` with a topic → a job; the scenes are written in the background.
+2. Poll `GET /api/v1/comics/{job_id}/status` until `status` is `requires_action`.
+3. Review `GET .../scenes`; refine with feedback, or approve with an empty `feedback_list`.
+4. Pick characters: `POST .../characters/select`.
+5. `POST .../generate`, poll the status, then `GET .../result`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new application; `settings` defaults to the environment's."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await Services.start(settings)
+        app.state.services = services
+        logging.getLogger("fable").info(
+            "serving with text=%s image=%s data=%s", services.text.name, services.images.name, settings.data_dir
+        )
+        try:
+            yield
+        finally:
+            await services.aclose()
+
+    app = FastAPI(title="Fable Tales", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (scenes, characters, comics, jobs, storage, health):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router, include_in_schema=False)
+    app.include_router(media.router)
+    return app

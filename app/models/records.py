@@ -1,0 +1,142 @@
+"""What is stored on disk: jobs, comics, their scenes and panels, and custom characters.
+
+Every record has a UUID `id` that never changes once written, so that an export can use the same
+ids as primary keys. Records are plain Pydantic models serialised as indented JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from app.models.states import AgeGroup, JobStatus, JobStep
+from utils import new_id, utcnow
+
+CharacterType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+CharacterAge = Annotated[str, StringConstraints(pattern=r"^(5-8|9-12|5-12|adult|any)$")]
+
+
+class Character(BaseModel):
+    """A character that can be cast in a comic: a preset or one the creator added."""
+
+    character_type: CharacterType
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=300)]
+    visual_tags: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=12
+    )
+    age_group: CharacterAge = "any"
+    custom: bool = False
+    created_at: datetime | None = None
+
+
+class CastMember(BaseModel):
+    """One character as cast in a job: a snapshot, so later library edits don't change the comic."""
+
+    character_type: str
+    name: str
+    description: str
+    visual_tags: list[str]
+    age_group: str
+
+
+class CharacterChoice(BaseModel):
+    """How many of one character type the parent picked."""
+
+    character_type: CharacterType = Field(examples=["girl_young"])
+    count: int = Field(default=1, ge=1, le=4, examples=[1])
+
+
+class SceneFeedback(BaseModel):
+    """The parent's note on one scene."""
+
+    scene_id: int = Field(ge=1, le=12, examples=[2])
+    feedback: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] = Field(
+        examples=["Make the stranger a friendly neighbour the child does not know well."]
+    )
+
+
+class Scene(BaseModel):
+    """One scene of the story, as reviewed by the parent."""
+
+    id: UUID = Field(default_factory=new_id)
+    scene_id: int
+    title: str
+    description: str
+    dialogue: str
+    learning_point: str
+    visual_elements: list[str]
+
+
+class Panel(BaseModel):
+    """The stored picture for one scene."""
+
+    id: UUID = Field(default_factory=new_id)
+    panel_id: int
+    scene_id: int
+    prompt: str
+    image_path: str  # relative to DATA_DIR, POSIX separators
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+    sha256: str
+    seed: int | None
+    provider: str
+    source_url: str | None = None  # where the provider served it; kept for the record only: it expires
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Providers(BaseModel):
+    """Which providers produced a job's text and images."""
+
+    text: str
+    image: str | None = None
+
+
+class Job(BaseModel):
+    """The workflow record of one comic, from topic to finished pages."""
+
+    id: UUID = Field(default_factory=new_id)
+    comic_id: UUID = Field(default_factory=new_id)
+    topic: str
+    age_group: AgeGroup
+    panel_count: int = 6
+    status: JobStatus = JobStatus.PENDING
+    step: JobStep = JobStep.GENERATING_SCENES
+    progress: int = 0
+    error: str | None = None
+    title: str | None = None
+    scenes: list[Scene] = Field(default_factory=list)
+    refine_rounds: int = 0
+    pending_feedback: list[SceneFeedback] = Field(default_factory=list)
+    characters: list[CastMember] = Field(default_factory=list)
+    selection: list[CharacterChoice] = Field(default_factory=list)
+    style: str | None = None
+    seed: int
+    panels: list[Panel] = Field(default_factory=list)
+    providers: Providers
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+
+class Comic(BaseModel):
+    """A finished comic: what `/result` serves and what an export carries."""
+
+    id: UUID
+    job_id: UUID
+    topic: str
+    age_group: AgeGroup
+    title: str
+    style: str
+    seed: int
+    scenes: list[Scene]
+    characters: list[CastMember]
+    panels: list[Panel]
+    providers: Providers
+    created_at: datetime = Field(default_factory=utcnow)

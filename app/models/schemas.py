@@ -1,0 +1,263 @@
+"""Request and response bodies of the HTTP API, with examples so Swagger's "Try it out" works as is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.models.records import CastMember, Character, CharacterChoice, Comic, Job, Providers, Scene, SceneFeedback
+from app.models.states import AgeGroup, JobStatus, JobStep
+from app.services.workflow import Action, allowed_actions
+
+_Strict = ConfigDict(extra="forbid")
+
+
+class _Text:
+    """`_Text[n]`: stripped text of 1 to n characters."""
+
+    def __class_getitem__(cls, max_length: int) -> object:
+        return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)]
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer: a sentence saying what went wrong and what to do."""
+
+    detail: Any = Field(examples=["cannot generate now: the job is requires_action at step character_selection"])
+
+
+# -- requests ---------------------------------------------------------------------------------
+
+
+class GenerateScenesRequest(BaseModel):
+    """A topic and who the comic is for."""
+
+    model_config = _Strict
+    topic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)] = Field(
+        examples=["teach my kid not to accept candy from strangers"]
+    )
+    age_group: AgeGroup = Field(default=AgeGroup.YOUNG, examples=["5-8"])
+
+
+class RefineScenesRequest(BaseModel):
+    """Feedback per scene; an empty list approves the scenes as they are."""
+
+    model_config = _Strict
+    feedback_list: list[SceneFeedback] = Field(max_length=12)
+
+
+class SceneUpdate(BaseModel):
+    """Any subset of a scene's fields, edited by hand."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"dialogue": 'Mia: "No thank you! I will ask my mom."'}]}
+    )
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] | None = None
+    dialogue: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    learning_point: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
+    visual_elements: (
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]] | None
+    ) = Field(default=None, max_length=10)
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> SceneUpdate:
+        if not self.model_fields_set or all(getattr(self, name) is None for name in self.model_fields_set):
+            raise ValueError("give at least one field to change")
+        return self
+
+
+class SelectCharactersRequest(BaseModel):
+    """The cast: 1 to 4 characters in all."""
+
+    model_config = _Strict
+    characters: list[CharacterChoice] = Field(
+        min_length=1,
+        max_length=4,
+        examples=[[{"character_type": "girl_young", "count": 1}, {"character_type": "parent_mom", "count": 1}]],
+    )
+
+
+class GenerateComicRequest(BaseModel):
+    """Optional art style (see GET /api/v1/comics/styles)."""
+
+    model_config = _Strict
+    style: Annotated[str, StringConstraints(max_length=40)] | None = Field(default=None, examples=["storybook"])
+
+
+class CharacterCreate(Character):
+    """A custom character for the library."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "character_type": "grandma_rose",
+                    "name": "Grandma Rose",
+                    "description": "A cheerful grandmother with silver curls, round glasses and a lilac cardigan.",
+                    "visual_tags": ["adult", "woman", "silver curls", "lilac cardigan"],
+                    "age_group": "adult",
+                }
+            ]
+        },
+    )
+
+
+# -- responses --------------------------------------------------------------------------------
+
+
+class JobStatusResponse(BaseModel):
+    """Where a job is and what can be done with it next."""
+
+    job_id: UUID
+    comic_id: UUID
+    status: JobStatus
+    step: JobStep
+    progress: int = Field(ge=0, le=100)
+    error: str | None
+    topic: str
+    age_group: AgeGroup
+    title: str | None
+    refine_rounds: int
+    style: str | None
+    characters: list[CastMember]
+    panels_done: int
+    panel_count: int
+    attempts: int
+    providers: Providers
+    actions: list[Action]
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, job: Job) -> JobStatusResponse:
+        """The status view of a stored job."""
+        return cls(
+            job_id=job.id,
+            panels_done=len(job.panels),
+            actions=allowed_actions(job),
+            **job.model_dump(exclude={"id", "scenes", "panels", "pending_feedback", "selection", "seed"}),
+        )
+
+
+class ScenesResponse(BaseModel):
+    """The job's scenes as they stand."""
+
+    job_id: UUID
+    status: JobStatus
+    step: JobStep
+    title: str | None
+    refine_rounds: int
+    scenes: list[Scene]
+
+
+class CharacterOut(Character):
+    """A library character; `id` is its `character_type`."""
+
+    id: str
+
+
+class CharactersResponse(BaseModel):
+    """The character library."""
+
+    characters: list[CharacterOut]
+
+
+class StyleOut(BaseModel):
+    """An art style preset."""
+
+    name: str
+    label: str
+    prompt: str
+
+
+class StylesResponse(BaseModel):
+    """Every art style preset."""
+
+    styles: list[StyleOut]
+    default: str
+
+
+class PanelOut(BaseModel):
+    """One drawn panel, served by this service at `image_url`."""
+
+    id: UUID
+    panel_id: int
+    scene_id: int
+    image_url: str
+    prompt: str
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+    seed: int | None
+    provider: str
+
+
+class ComicResult(BaseModel):
+    """A finished comic."""
+
+    comic_id: UUID
+    job_id: UUID
+    topic: str
+    age_group: AgeGroup
+    title: str
+    style: str
+    scenes: list[Scene]
+    characters: list[CastMember]
+    panels: list[PanelOut]
+    providers: Providers
+    created_at: datetime
+
+    @classmethod
+    def of(cls, comic: Comic) -> ComicResult:
+        """The result view of a stored comic, with image paths turned into URLs."""
+        panels = [PanelOut(image_url=f"/media/{p.image_path}", **p.model_dump()) for p in comic.panels]
+        return cls(comic_id=comic.id, panels=panels, **comic.model_dump(exclude={"id", "panels", "seed"}))
+
+
+class JobList(BaseModel):
+    """A page of jobs, newest first."""
+
+    jobs: list[JobStatusResponse]
+    total: int
+    limit: int
+    offset: int
+
+
+class JsonStorageStats(BaseModel):
+    """JSON documents on disk."""
+
+    total_jobs: int
+    total_comics: int
+    total_characters: int
+    total_size_mb: float
+
+
+class ImageStorageStats(BaseModel):
+    """Image files on disk."""
+
+    total_images: int
+    total_size_mb: float
+
+
+class StorageStats(BaseModel):
+    """What the data folder holds."""
+
+    json_storage: JsonStorageStats
+    image_storage: ImageStorageStats
+    total_storage_mb: float
+
+
+class HealthResponse(BaseModel):
+    """Liveness plus which providers are active."""
+
+    status: str = Field(examples=["ok"])
+    version: str
+    providers: Providers
+    text_model: str | None = Field(description="the chat model, when the text provider is OpenAI")
+    image_model: str | None = Field(description="the fal endpoint, when the image provider is fal")

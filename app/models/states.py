@@ -1,0 +1,47 @@
+"""The job state machine's vocabulary: statuses, steps and age groups."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class JobStatus(StrEnum):
+    """Where a job is, as a client polling it needs to know."""
+
+    # Created, background work not yet started.
+    PENDING = "pending"
+    # Background work (an LLM or image call) is running; poll or wait.
+    PROCESSING = "processing"
+    # Waiting for the parent: review scenes, pick characters or press generate.
+    REQUIRES_ACTION = "requires_action"
+    # The comic is finished; fetch it from /result.
+    COMPLETED = "completed"
+    # A step failed; `error` says why. `retry` re-enters the failed step.
+    FAILED = "failed"
+    # Stopped on request; `retry` resumes it.
+    CANCELLED = "cancelled"
+    # Found processing when the service started (it had stopped mid-step); `retry` resumes it.
+    INTERRUPTED = "interrupted"
+
+
+TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED})
+
+
+class JobStep(StrEnum):
+    """What the job is doing, or waiting for."""
+
+    GENERATING_SCENES = "generating_scenes"
+    SCENE_REVIEW = "scene_review"
+    REFINING_SCENES = "refining_scenes"
+    CHARACTER_SELECTION = "character_selection"
+    COMIC_GENERATION = "comic_generation"
+    GENERATING_IMAGES = "generating_images"
+    COMPLETED = "completed"
+
+
+class AgeGroup(StrEnum):
+    """Who the comic is for; it sets the language level of the scenes."""
+
+    YOUNG = "5-8"
+    OLDER = "9-12"
+    ALL = "5-12"

@@ -1,0 +1,1 @@
+"""Implementations of the `TextModel` and `ImageModel` interfaces from `external_services.py`."""

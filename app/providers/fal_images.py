@@ -1,0 +1,95 @@
+"""The fal.ai FLUX image provider: the queue API through `fal_client`, then a capped download.
+
+fal.ai's result URLs expire, so the bytes are downloaded here and the service stores them; the
+URL is kept only as a note of where the image came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import urlsplit
+
+import fal_client
+import httpx
+
+from config import Settings
+from external_services import DrawnImage, ImageRequest, ProviderError
+
+
+class FalImageModel:
+    """Draws panels with a fal.ai text-to-image endpoint (FLUX by default)."""
+
+    name = "fal"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.fal_api_key:
+            raise ProviderError("IMAGE_PROVIDER=fal needs FAL_KEY")
+        self.model = settings.fal_model
+        self._timeout = settings.image_timeout_seconds
+        self._max_bytes = settings.max_image_bytes
+        self._fal = fal_client.AsyncClient(key=settings.fal_api_key, default_timeout=settings.image_timeout_seconds)
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
+
+    async def draw(self, request: ImageRequest) -> DrawnImage:
+        """Submit the prompt to the queue, wait for the result and download the image."""
+        arguments = {
+            "prompt": request.prompt,
+            "image_size": {"width": request.width, "height": request.height},
+            "seed": request.seed,
+            "num_images": 1,
+            "enable_safety_checker": True,
+            "output_format": "png",
+        }
+        try:
+            result = await self._fal.subscribe(self.model, arguments=arguments, client_timeout=self._timeout)
+        except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
+            raise ProviderError(f"fal.ai request failed: {exc}") from exc
+        images = result.get("images") if isinstance(result, dict) else None
+        if not images or not isinstance(images[0], dict) or not isinstance(images[0].get("url"), str):
+            raise ProviderError("fal.ai returned no image")
+        url: str = images[0]["url"]
+        data, content_type = await self._download(url)
+        seed = result.get("seed")
+        return DrawnImage(
+            data=data,
+            content_type=content_type,
+            seed=seed if isinstance(seed, int) else request.seed,
+            source_url=None if url.startswith("data:") else url,
+        )
+
+    async def _download(self, url: str) -> tuple[bytes, str]:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return _decode_data_url(url, self._max_bytes)
+        if scheme not in ("http", "https"):
+            raise ProviderError(f"fal.ai returned an image URL with scheme {scheme!r}")
+        try:
+            async with self._http.stream("GET", url) as response:
+                response.raise_for_status()
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self._max_bytes:
+                        raise ProviderError(f"image download exceeds {self._max_bytes} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks), response.headers.get("content-type", "application/octet-stream")
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"image download failed: {exc}") from exc
+
+    async def aclose(self) -> None:
+        """Close the download client (fal_client's own client has no close method)."""
+        await self._http.aclose()
+
+
+def _decode_data_url(url: str, max_bytes: int) -> tuple[bytes, str]:
+    header, _, payload = url.partition(",")
+    if not header.endswith(";base64"):
+        raise ProviderError("fal.ai returned a data: URL that is not base64")
+    if len(payload) * 3 // 4 > max_bytes:
+        raise ProviderError(f"image exceeds {max_bytes} bytes")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ProviderError(f"fal.ai returned an undecodable data: URL: {exc}") from exc
+    return data, header[len("data:") : -len(";base64")] or "application/octet-stream"

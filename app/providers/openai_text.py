@@ -1,0 +1,120 @@
+"""The OpenAI text provider: Chat Completions with structured outputs.
+
+Chat Completions (not the Responses API) so that any OpenAI-compatible server works: Ollama,
+vLLM, LM Studio, or the fake in the tests, selected with OPENAI_BASE_URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+import master_prompts
+from app.models.records import CastMember, SceneFeedback
+from app.models.story import (
+    ComicScript,
+    PanelPrompt,
+    PanelPrompts,
+    SceneDraft,
+    SceneRewrites,
+    check_prompt_ids,
+    check_scene_ids,
+)
+from config import Settings
+from external_services import ProviderError, StoryBrief
+from master_prompts import ArtStyle
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
+
+# One retry on a reply that does not validate; transport errors (429, 5xx, timeouts) are retried
+# with backoff by the SDK itself, `max_retries` times.
+_ATTEMPTS = 2
+
+
+class OpenAITextModel:
+    """Writes scenes and image prompts with an OpenAI(-compatible) chat model."""
+
+    name = "openai"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.openai_key and not settings.openai_base_url:
+            raise ProviderError("LLM_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)")
+        self.model = settings.openai_model
+        self._client = openai.AsyncOpenAI(
+            # Local OpenAI-compatible servers ignore the key, but the SDK insists on one.
+            api_key=settings.openai_key or "unused",
+            base_url=settings.openai_base_url,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=3,
+        )
+
+    async def write_script(self, brief: StoryBrief) -> ComicScript:
+        """A title and `brief.panel_count` scenes numbered 1..n."""
+        messages = master_prompts.script_messages(brief.topic, brief.age_group, brief.panel_count)
+        expected = list(range(1, brief.panel_count + 1))
+
+        def check(script: ComicScript) -> ComicScript:
+            return script.model_copy(update={"scenes": check_scene_ids(script.scenes, expected)})
+
+        return await self._ask(messages, ComicScript, check)
+
+    async def rewrite_scenes(
+        self, brief: StoryBrief, scenes: list[SceneDraft], feedback: list[SceneFeedback]
+    ) -> list[SceneDraft]:
+        """New versions of exactly the scenes named in `feedback`."""
+        messages = master_prompts.rewrite_messages(
+            brief.topic,
+            brief.age_group,
+            [scene.model_dump() for scene in scenes],
+            [item.model_dump() for item in feedback],
+        )
+        expected = [item.scene_id for item in feedback]
+        return await self._ask(messages, SceneRewrites, lambda r: check_scene_ids(r.scenes, expected))
+
+    async def write_panel_prompts(
+        self, brief: StoryBrief, scenes: list[SceneDraft], cast: list[CastMember], style: ArtStyle
+    ) -> list[PanelPrompt]:
+        """One image prompt per scene, in one call."""
+        messages = master_prompts.panel_prompt_messages(
+            brief.topic,
+            [scene.model_dump() for scene in scenes],
+            [{"name": member.name, "description": member.description} for member in cast],
+            style,
+        )
+        expected = [scene.scene_id for scene in scenes]
+        return await self._ask(messages, PanelPrompts, lambda r: check_prompt_ids(r.prompts, expected))
+
+    async def _ask(self, messages: list[dict[str, str]], schema: type[T], check: Callable[[T], R]) -> R:
+        problem = "no reply"
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                completion = await self._client.chat.completions.parse(
+                    model=self.model, messages=messages, response_format=schema
+                )
+            except (ValidationError, ValueError) as exc:  # the reply's JSON did not fit the schema
+                problem = f"reply did not match {schema.__name__}: {exc}"
+            except openai.OpenAIError as exc:  # HTTP errors after the SDK's retries, length, filter
+                raise ProviderError(f"OpenAI request failed: {exc}") from exc
+            else:
+                message = completion.choices[0].message
+                if message.refusal:
+                    raise ProviderError(f"the model refused: {message.refusal}")
+                try:
+                    if message.parsed is None:
+                        raise ValueError("empty reply")
+                    return check(message.parsed)
+                except ValueError as exc:
+                    problem = str(exc)
+            log.warning("invalid %s from %s (attempt %d): %s", schema.__name__, self.model, attempt, problem)
+        raise ProviderError(f"the model returned invalid {schema.__name__} twice: {problem}")
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._client.close()

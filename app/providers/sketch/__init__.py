@@ -1,0 +1,39 @@
+"""Drawing primitives for the offline illustrator: looks, settings, figures, props and labels.
+
+Everything here is plain Pillow on an RGB image and depends only on its arguments (randomness
+comes in as a seeded `Random`), so a panel is reproducible byte for byte. Each piece is kept
+cheap: a whole panel should render in a few tens of milliseconds.
+"""
+
+from app.providers.sketch.effects import finish, paper_texture
+from app.providers.sketch.figures import WIDTH_RATIO, draw_figure
+from app.providers.sketch.labels import badge, border, fit_text, get_font, label
+from app.providers.sketch.palette import COLOURS, INK, RGB, Look, look_for
+from app.providers.sketch.pen import Pen
+from app.providers.sketch.props import draw_prop
+from app.providers.sketch.settings import draw_setting, pick_setting
+from app.providers.sketch.traits import Traits, cast_traits, figure_kind
+
+__all__ = [
+    "COLOURS",
+    "INK",
+    "RGB",
+    "WIDTH_RATIO",
+    "Look",
+    "Pen",
+    "Traits",
+    "badge",
+    "border",
+    "cast_traits",
+    "draw_figure",
+    "draw_prop",
+    "draw_setting",
+    "figure_kind",
+    "finish",
+    "fit_text",
+    "get_font",
+    "label",
+    "look_for",
+    "paper_texture",
+    "pick_setting",
+]

@@ -1,0 +1,1 @@
+"""The workflow: state rules, the background pipeline and the service the routes call."""

@@ -1,0 +1,182 @@
+"""The workflow the routes and the CLI drive: checks the state, changes it, hands long work off.
+
+Every change happens inside `DataManager.update_job`, under the job's lock, and the state check
+runs inside that same change, so two racing requests cannot both pass it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Coroutine
+from typing import Any
+from uuid import UUID
+
+from app.errors import ComicNotFound, Conflict, InvalidRequest, InvalidState, SceneNotFound
+from app.models.records import CharacterChoice, Comic, Job, Providers, Scene, SceneFeedback
+from app.models.states import AgeGroup, JobStatus, JobStep
+from app.services.characters import CharacterLibrary
+from app.services.pipeline import Pipeline
+from app.services.runner import JobRunner
+from app.services.workflow import STEP_PROGRESS, Action, ensure_allowed
+from app.storage.data_manager import DataManager
+from master_prompts import DEFAULT_STYLE, STYLES
+
+log = logging.getLogger("fable.jobs")
+
+MAX_REFINE_ROUNDS = 5
+
+
+class ComicService:
+    """One method per thing a parent can do with a comic job."""
+
+    def __init__(
+        self, data: DataManager, runner: JobRunner, pipeline: Pipeline, library: CharacterLibrary, providers: Providers
+    ) -> None:
+        self.data = data
+        self.library = library
+        self._runner = runner
+        self._pipeline = pipeline
+        self._providers = providers
+        # Which pipeline step to (re-)enter for a job stopped in a given processing step.
+        self._steps: dict[JobStep, Callable[[UUID], Coroutine[Any, Any, None]]] = {
+            JobStep.GENERATING_SCENES: pipeline.write_scenes,
+            JobStep.REFINING_SCENES: pipeline.rewrite_scenes,
+            JobStep.GENERATING_IMAGES: pipeline.draw_panels,
+        }
+
+    async def recover(self, jobs: list[Job]) -> None:
+        """Mark jobs that were mid-step when the process stopped as interrupted (resumable)."""
+        for job in jobs:
+            if job.status in (JobStatus.PENDING, JobStatus.PROCESSING) and not self._runner.is_running(job.id):
+
+                def interrupt(job: Job) -> None:
+                    job.status = JobStatus.INTERRUPTED
+                    job.error = "the service stopped while this step was running; retry to resume"
+
+                await self.data.update_job(job.id, interrupt)
+
+    async def create(self, topic: str, age_group: AgeGroup) -> Job:
+        """Start a job: the scenes are written in the background."""
+        job = Job(
+            topic=topic,
+            age_group=age_group,
+            seed=random.SystemRandom().randrange(2**31),
+            providers=self._providers,
+            status=JobStatus.PROCESSING,
+            step=JobStep.GENERATING_SCENES,
+            progress=STEP_PROGRESS[JobStep.GENERATING_SCENES],
+        )
+        await self.data.create_job(job)
+        self._runner.start(job.id, self._pipeline.write_scenes(job.id))
+        return job
+
+    async def get(self, job_id: UUID) -> Job:
+        """One job."""
+        return await self.data.get_job(job_id)
+
+    async def refine(self, job_id: UUID, feedback: list[SceneFeedback]) -> Job:
+        """Rewrite the scenes named in `feedback` in the background; an empty list approves them."""
+        if not feedback:
+            return await self._change(job_id, Action.APPROVE, _approve)
+        ids = [item.scene_id for item in feedback]
+        if len(set(ids)) != len(ids):
+            raise InvalidRequest("give each scene's feedback once")
+
+        def start(job: Job) -> None:
+            known = {scene.scene_id for scene in job.scenes}
+            if unknown := sorted(set(ids) - known):
+                raise InvalidRequest(f"no scene(s) {unknown}; scene ids are {sorted(known)}")
+            if job.refine_rounds >= MAX_REFINE_ROUNDS:
+                raise Conflict(f"scenes were already refined {MAX_REFINE_ROUNDS} times; edit them by hand instead")
+            job.pending_feedback = feedback
+            _enter(job, JobStep.REFINING_SCENES)
+
+        job = await self._change(job_id, Action.REFINE, start)
+        self._runner.start(job.id, self._pipeline.rewrite_scenes(job.id))
+        return job
+
+    async def edit_scene(self, job_id: UUID, scene_id: int, changes: dict[str, Any]) -> Scene:
+        """Change some fields of one scene by hand."""
+
+        def edit(job: Job) -> None:
+            for index, scene in enumerate(job.scenes):
+                if scene.scene_id == scene_id:
+                    job.scenes[index] = scene.model_copy(update=changes)
+                    return
+            raise SceneNotFound(f"the job has no scene {scene_id}")
+
+        job = await self._change(job_id, Action.EDIT_SCENE, edit)
+        return next(scene for scene in job.scenes if scene.scene_id == scene_id)
+
+    async def select_characters(self, job_id: UUID, choices: list[CharacterChoice]) -> Job:
+        """Cast the comic; this also approves the scenes. Then the job is ready to generate."""
+        cast = await self.library.cast(choices)
+
+        def select(job: Job) -> None:
+            job.selection = choices
+            job.characters = cast
+            job.status = JobStatus.REQUIRES_ACTION
+            job.step = JobStep.COMIC_GENERATION
+            job.progress = STEP_PROGRESS[JobStep.COMIC_GENERATION]
+
+        return await self._change(job_id, Action.SELECT_CHARACTERS, select)
+
+    async def generate(self, job_id: UUID, style: str | None) -> Job:
+        """Draw the panels in the background."""
+        style = style or DEFAULT_STYLE
+        if style not in STYLES:
+            raise InvalidRequest(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
+
+        def start(job: Job) -> None:
+            job.style = style
+            _enter(job, JobStep.GENERATING_IMAGES)
+
+        job = await self._change(job_id, Action.GENERATE, start)
+        self._runner.start(job.id, self._pipeline.draw_panels(job.id))
+        return job
+
+    async def retry(self, job_id: UUID) -> Job:
+        """Re-enter the step a failed, cancelled or interrupted job stopped in, keeping finished work."""
+
+        def resume(job: Job) -> None:
+            if job.step not in self._steps:
+                raise InvalidState(f"nothing to resume at step {job.step.value}")
+            job.attempts += 1
+            job.status = JobStatus.PROCESSING
+            job.error = None
+
+        job = await self._change(job_id, Action.RETRY, resume)
+        self._runner.start(job.id, self._steps[job.step](job.id))
+        return job
+
+    async def result(self, job_id: UUID) -> Comic:
+        """The finished comic of a completed job."""
+        job = await self.data.get_job(job_id)
+        ensure_allowed(job, Action.VIEW_RESULT)
+        try:
+            return await self.data.get_comic(job.comic_id)
+        except ComicNotFound:
+            raise InvalidState("the job completed but its comic is missing; see the logs") from None
+
+    async def _change(self, job_id: UUID, action: Action, change: Callable[[Job], None]) -> Job:
+        def guarded(job: Job) -> None:
+            ensure_allowed(job, action)
+            change(job)
+
+        return await self.data.update_job(job_id, guarded)
+
+
+def _enter(job: Job, step: JobStep) -> None:
+    job.status = JobStatus.PROCESSING
+    job.step = step
+    job.progress = STEP_PROGRESS[step]
+    job.error = None
+
+
+def _approve(job: Job) -> None:
+    # Characters picked before (then the scenes were refined again) stay picked.
+    step = JobStep.COMIC_GENERATION if job.characters else JobStep.CHARACTER_SELECTION
+    job.status = JobStatus.REQUIRES_ACTION
+    job.step = step
+    job.progress = STEP_PROGRESS[step]

@@ -1,0 +1,49 @@
+"""Builds the service graph once at start-up and closes it at shutdown (lifespan and CLI alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models.records import Providers
+from app.services.characters import CharacterLibrary
+from app.services.comic_service import ComicService
+from app.services.pipeline import Pipeline
+from app.services.runner import JobRunner
+from app.storage.data_manager import DataManager
+from config import Settings
+from external_services import ImageModel, TextModel, build_image_model, build_text_model
+
+
+@dataclass
+class Services:
+    """Everything a request or a CLI command needs, created once."""
+
+    settings: Settings
+    data: DataManager
+    text: TextModel
+    images: ImageModel
+    runner: JobRunner
+    comics: ComicService
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Services:
+        """Open the data folder, create the provider clients and recover interrupted jobs."""
+        data = DataManager(settings.data_dir)
+        jobs = await data.open()
+        text, images = build_text_model(settings), build_image_model(settings)
+        runner = JobRunner(data)
+        comics = ComicService(
+            data,
+            runner,
+            Pipeline(data, text, images, settings),
+            CharacterLibrary(data),
+            Providers(text=text.name, image=images.name),
+        )
+        await comics.recover(jobs)
+        return cls(settings, data, text, images, runner, comics)
+
+    async def aclose(self) -> None:
+        """Stop background work, then close the provider clients."""
+        await self.runner.shutdown()
+        await self.text.aclose()
+        await self.images.aclose()

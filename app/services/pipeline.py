@@ -1,0 +1,191 @@
+"""The long steps of a job, run in the background: write scenes, rewrite scenes, draw panels.
+
+Each step reads the job, calls the providers, and persists its outcome. Drawing keeps every
+panel as soon as it is stored, so a retried step only draws the panels that are missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+from uuid import UUID
+
+from app.errors import FableError
+from app.models.records import Comic, Job, Panel, Scene
+from app.models.states import JobStatus, JobStep
+from app.models.story import SceneDraft, check_prompt_ids, check_scene_ids
+from app.services.workflow import STEP_PROGRESS, panel_progress
+from app.storage.data_manager import DataManager
+from app.storage.image_store import probe_image
+from config import Settings
+from external_services import ImageModel, ImageRequest, ProviderError, StoryBrief, TextModel
+from master_prompts import DEFAULT_STYLE, STYLES, compose_image_prompt
+from utils import utcnow
+
+T = TypeVar("T")
+
+
+def _brief(job: Job) -> StoryBrief:
+    return StoryBrief(topic=job.topic, age_group=job.age_group.value, panel_count=job.panel_count)
+
+
+def _drafts(scenes: list[Scene]) -> list[SceneDraft]:
+    return [SceneDraft.model_validate(scene.model_dump(exclude={"id"})) for scene in scenes]
+
+
+def _checked(check: Callable[..., T], *args: object) -> T:
+    # A reply of the wrong shape is the provider's fault, reported like any provider error.
+    try:
+        return check(*args)
+    except ValueError as exc:
+        raise ProviderError(str(exc)) from exc
+
+
+class Pipeline:
+    """The steps the runner executes; each one leaves the job in its next persisted state."""
+
+    def __init__(self, data: DataManager, text: TextModel, images: ImageModel, settings: Settings) -> None:
+        self._data = data
+        self._text = text
+        self._images = images
+        self._settings = settings
+
+    async def write_scenes(self, job_id: UUID) -> None:
+        """Write the comic's title and scenes, then wait for the parent's review."""
+        job = await self._data.get_job(job_id)
+        script = await self._text.write_script(_brief(job))
+        drafts = _checked(check_scene_ids, script.scenes, list(range(1, job.panel_count + 1)))
+
+        def done(job: Job) -> None:
+            job.title = script.title
+            job.scenes = [Scene(**draft.model_dump()) for draft in drafts]
+            _await_parent(job, JobStep.SCENE_REVIEW)
+
+        await self._data.update_job(job_id, done)
+
+    async def rewrite_scenes(self, job_id: UUID) -> None:
+        """Rewrite the scenes named in the pending feedback; every other scene stays as it was."""
+        job = await self._data.get_job(job_id)
+        feedback = job.pending_feedback
+        replies = await self._text.rewrite_scenes(_brief(job), _drafts(job.scenes), feedback)
+        rewritten = {
+            draft.scene_id: draft for draft in _checked(check_scene_ids, replies, [f.scene_id for f in feedback])
+        }
+
+        def done(job: Job) -> None:
+            job.scenes = [
+                Scene(id=scene.id, **rewritten[scene.scene_id].model_dump()) if scene.scene_id in rewritten else scene
+                for scene in job.scenes
+            ]
+            job.refine_rounds += 1
+            job.pending_feedback = []
+            _await_parent(job, JobStep.SCENE_REVIEW)
+
+        await self._data.update_job(job_id, done)
+
+    async def draw_panels(self, job_id: UUID) -> None:
+        """Write the image prompts in one call, draw the missing panels concurrently, save the comic."""
+        job = await self._data.get_job(job_id)
+        style = STYLES[job.style or DEFAULT_STYLE]
+        drawn = {panel.scene_id for panel in job.panels}
+        todo = [scene for scene in job.scenes if scene.scene_id not in drawn]
+        if todo:
+            prompts = await self._text.write_panel_prompts(_brief(job), _drafts(todo), job.characters, style)
+            prompts = _checked(check_prompt_ids, prompts, [scene.scene_id for scene in todo])
+            looks = [(member.name, member.description) for member in job.characters]
+            limit = asyncio.Semaphore(self._settings.image_concurrency)
+            outcomes = await asyncio.gather(
+                *(
+                    self._draw_panel(job, scene, compose_image_prompt(p.prompt, looks, style), limit)
+                    for scene, p in zip(todo, prompts, strict=True)
+                ),
+                return_exceptions=True,
+            )
+            _raise_failures(todo, outcomes)
+        await self._finish(job_id)
+
+    async def _draw_panel(self, job: Job, scene: Scene, prompt: str, limit: asyncio.Semaphore) -> None:
+        request = ImageRequest(
+            prompt=prompt,
+            width=self._settings.image_width,
+            height=self._settings.image_height,
+            seed=job.seed,
+            scene=_drafts([scene])[0],
+            cast=job.characters,
+            style=STYLES[job.style or DEFAULT_STYLE],
+        )
+        async with limit:
+            try:
+                async with asyncio.timeout(self._settings.image_timeout_seconds):
+                    image = await self._images.draw(request)
+            except TimeoutError:
+                raise ProviderError(f"no image after {self._settings.image_timeout_seconds:g} s") from None
+        info = await asyncio.to_thread(probe_image, image.data)
+        path = await self._data.images.save_panel(job.comic_id, scene.scene_id, image.data, info)
+        panel = Panel(
+            panel_id=scene.scene_id,
+            scene_id=scene.scene_id,
+            prompt=prompt,
+            image_path=path,
+            content_type=info.content_type,
+            width=info.width,
+            height=info.height,
+            size_bytes=info.size_bytes,
+            sha256=info.sha256,
+            seed=image.seed,
+            provider=self._images.name,
+            source_url=image.source_url,
+        )
+
+        def keep(job: Job) -> None:
+            others = [p for p in job.panels if p.panel_id != panel.panel_id]
+            job.panels = sorted([*others, panel], key=lambda p: p.panel_id)
+            job.progress = panel_progress(len(job.panels), job.panel_count)
+
+        await self._data.update_job(job.id, keep)
+
+    async def _finish(self, job_id: UUID) -> None:
+        job = await self._data.get_job(job_id)
+        comic = Comic(
+            id=job.comic_id,
+            job_id=job.id,
+            topic=job.topic,
+            age_group=job.age_group,
+            title=job.title or job.topic,
+            style=job.style or DEFAULT_STYLE,
+            seed=job.seed,
+            scenes=job.scenes,
+            characters=job.characters,
+            panels=job.panels,
+            providers=job.providers,
+        )
+        await self._data.save_comic(comic)
+
+        def done(job: Job) -> None:
+            job.status = JobStatus.COMPLETED
+            job.step = JobStep.COMPLETED
+            job.progress = STEP_PROGRESS[JobStep.COMPLETED]
+            job.error = None
+            job.completed_at = utcnow()
+
+        await self._data.update_job(job_id, done)
+
+
+def _await_parent(job: Job, step: JobStep) -> None:
+    job.status = JobStatus.REQUIRES_ACTION
+    job.step = step
+    job.progress = STEP_PROGRESS[step]
+    job.error = None
+
+
+def _raise_failures(scenes: list[Scene], outcomes: list[BaseException | None]) -> None:
+    """Turn failed panels into one readable error; a bug (not a provider fault) is re-raised as is."""
+    failures = [(scene, exc) for scene, exc in zip(scenes, outcomes, strict=True) if isinstance(exc, BaseException)]
+    for _, exc in failures:
+        if not isinstance(exc, FableError | ProviderError):
+            raise exc
+    if failures:
+        first_scene, first = failures[0]
+        more = f" (and {len(failures) - 1} more panel(s) failed)" if len(failures) > 1 else ""
+        raise ProviderError(f"panel {first_scene.scene_id} failed: {first}{more}")

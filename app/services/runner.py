@@ -1,0 +1,79 @@
+"""Background work: one asyncio task per running job step, inside the server process.
+
+A step is persisted as `processing` before its task starts, and every outcome is persisted by
+the task itself: success by the step, failure here. If the process dies, the job is still
+`processing` on disk and is marked `interrupted` at the next start-up, ready for `retry`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+from uuid import UUID
+
+from app.errors import FableError, JobNotFound
+from app.models.records import Job
+from app.models.states import JobStatus
+from app.storage.data_manager import DataManager
+from external_services import ProviderError
+
+log = logging.getLogger("fable.jobs")
+
+
+class JobRunner:
+    """Starts, tracks and stops the background tasks of jobs."""
+
+    def __init__(self, data: DataManager) -> None:
+        self._data = data
+        self._tasks: dict[UUID, asyncio.Task[None]] = {}
+
+    def start(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` for `job_id` in the background; a failure marks the job failed."""
+        task = asyncio.create_task(self._run(job_id, work), name=f"job-{job_id}")
+        self._tasks[job_id] = task
+        task.add_done_callback(lambda done: self._forget(job_id, done))
+
+    def _forget(self, job_id: UUID, task: asyncio.Task[None]) -> None:
+        # A retry may already have registered a newer task for the same job.
+        if self._tasks.get(job_id) is task:
+            del self._tasks[job_id]
+
+    def is_running(self, job_id: UUID) -> bool:
+        """Whether a task of this job is alive in this process."""
+        return job_id in self._tasks
+
+    async def wait(self, job_id: UUID) -> None:
+        """Wait until the job's current task (if any) has finished."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            await asyncio.wait([task])
+
+    async def _run(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except (FableError, ProviderError) as exc:
+            await self._fail(job_id, str(exc))
+        except asyncio.CancelledError:
+            raise  # shutdown: the job stays `processing` and is found interrupted at next start
+        except Exception as exc:  # a bug, not a provider fault: keep the traceback, fail the job
+            log.exception("job %s: unexpected error", job_id)
+            await self._fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
+
+    async def _fail(self, job_id: UUID, message: str) -> None:
+        def mark(job: Job) -> None:
+            job.status = JobStatus.FAILED
+            job.error = message
+
+        try:
+            await self._data.update_job(job_id, mark)
+        except JobNotFound:  # deleted while its step was running: nothing left to mark
+            log.info("job %s: failed after it was deleted: %s", job_id, message)
+
+    async def shutdown(self) -> None:
+        """Cancel every running task and wait for them to stop."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,91 @@
+"""Settings: one pydantic-settings object read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Values people leave in a copied `.env.example`; a key like these is treated as absent so that
+# `auto` falls back to the offline providers instead of failing on the first request.
+_PLACEHOLDER_MARKERS = ("your", "placeholder", "changeme", "change-me", "xxx", "<", "...")
+
+
+def is_placeholder(value: str | None) -> bool:
+    """True when a secret is empty or is obviously a template value, not a real key."""
+    if value is None:
+        return True
+    text = value.strip().lower()
+    return not text or text in {"none", "null", "sk-", "key"} or any(m in text for m in _PLACEHOLDER_MARKERS)
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; see `.env.example` for the documented list."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path("./data")
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    llm_provider: Literal["auto", "openai", "offline"] = "auto"
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(default=90.0, gt=0)
+
+    image_provider: Literal["auto", "fal", "offline"] = "auto"
+    fal_key: str | None = Field(default=None, validation_alias=AliasChoices("FAL_KEY", "FAL_AI_API_KEY"))
+    fal_model: str = "fal-ai/flux/schnell"
+    image_width: int = Field(default=768, ge=256, le=2048)
+    image_height: int = Field(default=512, ge=256, le=2048)
+    image_concurrency: int = Field(default=6, ge=1, le=32)
+    image_timeout_seconds: float = Field(default=180.0, gt=0)
+    max_image_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+
+    @field_validator("openai_base_url", "openai_api_key", "fal_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def openai_key(self) -> str | None:
+        """The OpenAI key, or None when it is unset or a placeholder."""
+        return None if is_placeholder(self.openai_api_key) else self.openai_api_key
+
+    @property
+    def fal_api_key(self) -> str | None:
+        """The fal.ai key, or None when it is unset or a placeholder."""
+        return None if is_placeholder(self.fal_key) else self.fal_key
+
+    @property
+    def text_provider(self) -> Literal["openai", "offline"]:
+        """Which text provider runs: `auto` picks OpenAI only when a real key is configured."""
+        if self.llm_provider == "auto":
+            return "openai" if self.openai_key else "offline"
+        return self.llm_provider
+
+    @property
+    def image_provider_name(self) -> Literal["fal", "offline"]:
+        """Which image provider runs: `auto` picks fal.ai only when a real key is configured."""
+        if self.image_provider == "auto":
+            return "fal" if self.fal_api_key else "offline"
+        return self.image_provider
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,142 @@
+"""Command line: `python main.py [serve]` runs the API; `python main.py generate TOPIC` makes a comic."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+from uuid import UUID
+
+from app.errors import FableError
+from app.models.records import CharacterChoice, Job
+from app.models.states import AgeGroup, JobStatus
+from app.services.container import Services
+from config import get_settings
+from external_services import ProviderError
+from master_prompts import DEFAULT_STYLE, STYLES
+
+# A sensible cast when the user names none: a child of the right age and a parent.
+DEFAULT_CAST = {"5-8": "girl_young,parent_mom", "9-12": "boy_teen,parent_dad", "5-12": "girl_young,friend_boy"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python main.py", description="Fable Tales comic service")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API (the default command)")
+    serve.add_argument("--host", help="interface to bind (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: PORT or 8000)")
+    serve.add_argument("--reload", action="store_true", help="restart when the code changes (development)")
+
+    generate = commands.add_parser("generate", help="make a whole comic in-process and print where its files are")
+    generate.add_argument("topic", help='what the comic should teach, e.g. "not to accept candy from strangers"')
+    generate.add_argument("--age-group", choices=[a.value for a in AgeGroup], default=AgeGroup.YOUNG.value)
+    generate.add_argument(
+        "--characters", help="comma-separated character types, e.g. boy_young,parent_mom (default: by age group)"
+    )
+    generate.add_argument("--style", choices=sorted(STYLES), default=DEFAULT_STYLE, help="art style preset")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        reload=bool(args.reload),
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal; plain lines when output is redirected."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._last = ""
+
+    def show(self, job: Job) -> None:
+        filled = job.progress // 5
+        text = f"[{'#' * filled}{'.' * (20 - filled)}] {job.progress:3d}% {job.step.value}"
+        if job.panels:
+            text += f" ({len(job.panels)}/{job.panel_count} panels)"
+        if text == self._last:
+            return
+        self._last = text
+        end = "\r" if self._stream.isatty() else "\n"
+        self._stream.write(text + end)
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._stream.isatty():
+            self._stream.write("\n")
+
+
+async def _wait(services: Services, job_id: UUID, bar: _ProgressBar) -> Job:
+    # Poll the stored job rather than the task, so the bar shows what any client would see.
+    while True:
+        job = await services.comics.get(job_id)
+        bar.show(job)
+        if job.status not in (JobStatus.PENDING, JobStatus.PROCESSING):
+            if job.status not in (JobStatus.REQUIRES_ACTION, JobStatus.COMPLETED):
+                raise FableError(f"job {job.id} {job.status.value}: {job.error}")
+            return job
+        await asyncio.sleep(0.1)
+
+
+async def _generate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    cast = [name.strip() for name in (args.characters or DEFAULT_CAST[args.age_group]).split(",") if name.strip()]
+    services = await Services.start(settings)
+    bar = _ProgressBar(sys.stderr)
+    try:
+        comics = services.comics
+        print(f"text: {services.text.name}, images: {services.images.name}", file=sys.stderr)
+        job = await comics.create(args.topic, AgeGroup(args.age_group))
+        job = await _wait(services, job.id, bar)
+        await comics.refine(job.id, [])
+        await comics.select_characters(job.id, [CharacterChoice(character_type=name) for name in cast])
+        await comics.generate(job.id, args.style)
+        job = await _wait(services, job.id, bar)
+        comic = await comics.result(job.id)
+    finally:
+        bar.close()
+        await services.aclose()
+    data_dir = settings.data_dir.resolve()
+    print(f"comic:  {comic.title}")
+    print(f"job:    {job.id}")
+    print(f"record: {services.data.comics.path_for(str(comic.id)).resolve()}")
+    for panel in comic.panels:
+        print(f"panel {panel.panel_id}: {data_dir / panel.image_path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "generate":
+        logging.getLogger("fable").setLevel(logging.WARNING)  # the progress bar says it all
+        try:
+            return asyncio.run(_generate(args))
+        except (FableError, ProviderError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    if args.command in (None, "serve"):
+        if args.command is None:
+            args = _parser().parse_args(["serve"])
+        return _serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

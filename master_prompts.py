@@ -1,0 +1,228 @@
+"""Every prompt the service sends, the preset character library and the art styles.
+
+Prompts carry their inputs as JSON blocks after fixed labels so that a model (or a test's fake
+model) can read them back unambiguously, and so that user text can never break the template.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+# ---------------------------------------------------------------------------------------------
+# Characters
+
+
+@dataclass(frozen=True)
+class PresetCharacter:
+    """A character from the built-in library."""
+
+    character_type: str
+    name: str
+    description: str
+    visual_tags: tuple[str, ...]
+    age_group: str
+
+
+PRESET_CHARACTERS: tuple[PresetCharacter, ...] = (
+    PresetCharacter(
+        "boy_young",
+        "Leo",
+        "A cheerful six-year-old boy with short curly brown hair, round cheeks and a red striped t-shirt.",
+        ("child", "boy", "curly brown hair", "red striped t-shirt", "blue shorts"),
+        "5-8",
+    ),
+    PresetCharacter(
+        "girl_young",
+        "Mia",
+        "A curious seven-year-old girl with two black pigtails, freckles and a yellow dress.",
+        ("child", "girl", "black pigtails", "freckles", "yellow dress"),
+        "5-8",
+    ),
+    PresetCharacter(
+        "boy_teen",
+        "Sam",
+        "A thoughtful eleven-year-old boy with straight black hair, glasses and a green hoodie.",
+        ("preteen", "boy", "black hair", "round glasses", "green hoodie"),
+        "9-12",
+    ),
+    PresetCharacter(
+        "girl_teen",
+        "Ava",
+        "A confident ten-year-old girl with a long auburn ponytail and a purple jacket.",
+        ("preteen", "girl", "auburn ponytail", "purple jacket", "sneakers"),
+        "9-12",
+    ),
+    PresetCharacter(
+        "parent_mom",
+        "Mom",
+        "A warm mother in her thirties with shoulder-length dark hair and a teal cardigan.",
+        ("adult", "woman", "shoulder-length dark hair", "teal cardigan"),
+        "adult",
+    ),
+    PresetCharacter(
+        "parent_dad",
+        "Dad",
+        "A kind father in his thirties with a short beard and an orange flannel shirt.",
+        ("adult", "man", "short beard", "orange flannel shirt"),
+        "adult",
+    ),
+    PresetCharacter(
+        "friend_boy",
+        "Noah",
+        "A friendly boy with spiky blond hair and a blue baseball cap.",
+        ("child", "boy", "spiky blond hair", "blue baseball cap"),
+        "5-12",
+    ),
+    PresetCharacter(
+        "friend_girl",
+        "Zoe",
+        "A lively girl with a big curly afro, a pink headband and a white t-shirt.",
+        ("child", "girl", "curly afro", "pink headband", "white t-shirt"),
+        "5-12",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# Art styles
+
+
+@dataclass(frozen=True)
+class ArtStyle:
+    """A named look that is folded into every image prompt of a comic."""
+
+    name: str
+    label: str
+    prompt: str
+
+
+ART_STYLES: tuple[ArtStyle, ...] = (
+    ArtStyle(
+        "storybook",
+        "Storybook watercolour",
+        "soft storybook watercolour illustration, gentle pastel colours, warm light, textured paper",
+    ),
+    ArtStyle(
+        "cartoon",
+        "Bright cartoon",
+        "bright clean cartoon illustration, bold outlines, flat saturated colours, friendly shapes",
+    ),
+    ArtStyle(
+        "manga",
+        "Manga",
+        "kid-friendly manga style, expressive eyes, clean ink lines, screentone shading",
+    ),
+    ArtStyle(
+        "comic_book",
+        "Classic comic book",
+        "classic comic book art, inked outlines, halftone dots, vivid primary colours",
+    ),
+    ArtStyle(
+        "paper_cutout",
+        "Paper cut-out",
+        "layered paper cut-out collage, visible paper edges, soft drop shadows, craft look",
+    ),
+)
+STYLES: dict[str, ArtStyle] = {style.name: style for style in ART_STYLES}
+DEFAULT_STYLE = "storybook"
+
+# ---------------------------------------------------------------------------------------------
+# Language guidance per age group
+
+AGE_GUIDANCE: dict[str, str] = {
+    "5-8": (
+        "Readers are 5 to 8 years old: very short sentences (at most 10 words), everyday words, "
+        "one clear idea per scene, a warm and reassuring tone."
+    ),
+    "9-12": (
+        "Readers are 9 to 12 years old: short sentences, concrete reasons behind each choice, "
+        "respectful tone that does not talk down, a little humour is welcome."
+    ),
+    "5-12": (
+        "Readers are 5 to 12 years old: simple sentences a young child can follow, with one concrete "
+        "reason an older child will appreciate; warm and reassuring tone."
+    ),
+}
+
+SCRIPT_SYSTEM = (
+    "You write short educational comics for children. The comic has exactly {panel_count} scenes "
+    "that tell one small story with a beginning, a problem, a good choice and a happy ending. "
+    "Each scene has: scene_id (1..{panel_count} in order), title (max 6 words), description "
+    "(what the panel shows, concrete and drawable, 1-3 sentences, no text or lettering in the "
+    "picture), dialogue (one or two short lines, each starting with the speaker's name and a "
+    "colon), learning_point (one sentence) and visual_elements (3-5 short noun phrases). "
+    "Never include violence, fear for its own sake, brand names or anything unsuitable for "
+    "children. {age_guidance}"
+)
+
+REWRITE_SYSTEM = (
+    "You revise scenes of an educational comic for children. Rewrite ONLY the scenes listed in "
+    "the feedback, applying the parent's feedback while keeping the story consistent with the "
+    "other scenes. Return only the rewritten scenes, with their original scene_id. {age_guidance}"
+)
+
+PANEL_PROMPTS_SYSTEM = (
+    "You turn comic scenes into prompts for a text-to-image model. For each scene write one "
+    "prompt of 40-80 words describing the setting, the characters' poses and expressions, the "
+    "camera framing and the mood. Refer to characters by name; their appearance is added "
+    "separately. Never ask for text, letters, speech balloons or captions in the picture."
+)
+
+
+def _json_block(label: str, payload: Any) -> str:
+    return f"{label}:\n{json.dumps(payload, ensure_ascii=False, indent=2)}"
+
+
+def script_messages(topic: str, age_group: str, panel_count: int) -> list[dict[str, str]]:
+    """Chat messages asking for a whole comic script (title + scenes)."""
+    system = SCRIPT_SYSTEM.format(panel_count=panel_count, age_guidance=AGE_GUIDANCE[age_group])
+    user = "\n\n".join(
+        [
+            "Write the comic described below.",
+            _json_block("Brief", {"topic": topic, "age_group": age_group, "panel_count": panel_count}),
+        ]
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def rewrite_messages(
+    topic: str, age_group: str, scenes: list[dict[str, Any]], feedback: list[dict[str, Any]]
+) -> list[dict[str, str]]:
+    """Chat messages asking to rewrite the scenes named in `feedback`."""
+    system = REWRITE_SYSTEM.format(age_guidance=AGE_GUIDANCE[age_group])
+    user = "\n\n".join(
+        [
+            _json_block("Brief", {"topic": topic, "age_group": age_group}),
+            _json_block("Current scenes", scenes),
+            _json_block("Feedback", feedback),
+        ]
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def panel_prompt_messages(
+    topic: str, scenes: list[dict[str, Any]], cast: list[dict[str, str]], style: ArtStyle
+) -> list[dict[str, str]]:
+    """Chat messages asking for one image prompt per scene, all in one call."""
+    user = "\n\n".join(
+        [
+            _json_block("Brief", {"topic": topic, "art_style": style.prompt}),
+            _json_block("Characters", cast),
+            _json_block("Scenes", scenes),
+        ]
+    )
+    return [{"role": "system", "content": PANEL_PROMPTS_SYSTEM}, {"role": "user", "content": user}]
+
+
+def compose_image_prompt(scene_prompt: str, cast: list[tuple[str, str]], style: ArtStyle) -> str:
+    """The final image prompt: the style, the scene, then every character's fixed look.
+
+    The fixed descriptions are appended verbatim to every panel so that each character looks
+    the same in all of them, whatever the scene prompt says.
+    """
+    looks = " ".join(f"{name}: {description}" for name, description in cast)
+    return (
+        f"{style.prompt}. {scene_prompt.strip()} Characters: {looks} "
+        "Children's book illustration, no text, no letters, no speech balloons."
+    )

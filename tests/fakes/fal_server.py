@@ -1,0 +1,276 @@
+"""A fake fal.ai queue server (HTTPS, throwaway CA) that renders real PNGs with Pillow."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import random
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+import trustme
+from PIL import Image, ImageDraw
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ._serve import ServerThread
+
+# fal's own named sizes, so callers that send a preset string still get a sensible image.
+_SIZE_PRESETS = {
+    "square_hd": (1024, 1024),
+    "square": (512, 512),
+    "portrait_4_3": (768, 1024),
+    "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768),
+    "landscape_16_9": (1024, 576),
+}
+_NAMESPACES = ("workflows", "comfy")  # mirrors fal_client.client.APP_NAMESPACES
+
+
+def make_ca_bundle(directory: str | Path) -> tuple[trustme.CA, Path]:
+    """Create a throwaway CA and write its PEM to ``directory/ca.pem`` (point SSL_CERT_FILE at it)."""
+    ca = trustme.CA()
+    path = Path(directory) / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return ca, path
+
+
+@dataclass
+class _Job:
+    request_id: str
+    base: str  # "owner/alias": status/result/cancel URLs drop the endpoint sub-path, like real fal
+    arguments: dict[str, Any]
+    submitted_at: float
+    latency: float
+    cancelled: bool = False
+    result: dict[str, Any] | None = None
+
+    @property
+    def done(self) -> bool:
+        return time.monotonic() >= self.submitted_at + self.latency
+
+
+class FakeFal:
+    """Serves the fal queue protocol on ``https://127.0.0.1:PORT``; knobs and records are attributes."""
+
+    def __init__(self, ca: trustme.CA, port: int = 0) -> None:
+        self.latency: float = 0.0
+        self.data_urls: bool = False
+        self.fail_statuses: list[int] = []
+        self.submissions: list[dict[str, Any]] = []
+        self.rejected: list[int] = []  # statuses answered from fail_statuses, in order
+        self.downloads: int = 0
+        self.cancelled: list[str] = []
+        self._jobs: dict[str, _Job] = {}
+        self._lock = threading.Lock()
+        self._tmp = tempfile.TemporaryDirectory(prefix="fake-fal-")
+        leaf = ca.issue_cert("127.0.0.1", "localhost")
+        certfile, keyfile = Path(self._tmp.name) / "cert.pem", Path(self._tmp.name) / "key.pem"
+        certfile.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+        leaf.private_key_pem.write_to_path(str(keyfile))
+        app = Starlette(
+            routes=[
+                Route("/files/{name}", self._file, methods=["GET"]),
+                Route("/{base:path}/requests/{request_id}/status", self._status, methods=["GET"]),
+                Route("/{base:path}/requests/{request_id}/cancel", self._cancel, methods=["PUT"]),
+                Route("/{base:path}/requests/{request_id}", self._result, methods=["GET"]),
+                Route("/{application:path}", self._submit, methods=["POST"]),
+            ]
+        )
+        self._server = ServerThread(app, port=port, ssl_certfile=str(certfile), ssl_keyfile=str(keyfile))
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def host(self) -> str:
+        """The value for ``FAL_QUEUE_RUN_HOST``."""
+        return f"127.0.0.1:{self.port}"
+
+    def max_concurrent(self) -> int:
+        """Most submissions whose [submitted_at, submitted_at + latency) windows overlapped."""
+        with self._lock:
+            windows = [(s["submitted_at"], s["submitted_at"] + s["latency"]) for s in self.submissions]
+        return max(
+            (sum(1 for start, end in windows if start <= t < end or start == t) for t, _ in windows),
+            default=0,
+        )
+
+    def reset(self) -> None:
+        """Restore default knobs and forget records and jobs."""
+        with self._lock:
+            self.latency, self.data_urls, self.downloads = 0.0, False, 0
+            for seq in (self.fail_statuses, self.submissions, self.rejected, self.cancelled):
+                seq.clear()
+            self._jobs.clear()
+
+    def _urls(self, job: _Job) -> dict[str, str]:
+        base = f"https://{self.host}/{job.base}/requests/{job.request_id}"
+        return {"response_url": base, "status_url": base + "/status", "cancel_url": base + "/cancel"}
+
+    def _lookup(self, request: Request) -> _Job | JSONResponse:
+        if (denied := _check_auth(request)) is not None:
+            return denied
+        job = self._jobs.get(request.path_params["request_id"])
+        if job is None or job.base != request.path_params["base"]:
+            return _detail(404, "Request not found")
+        return job
+
+    async def _submit(self, request: Request) -> JSONResponse:
+        if (denied := _check_auth(request)) is not None:
+            return denied
+        try:
+            arguments = await request.json()
+        except ValueError:
+            return _detail(422, "Request body is not valid JSON")
+        application = request.path_params["application"].strip("/")
+        parts = application.split("/")
+        base = "/".join(parts[: 3 if parts[0] in _NAMESPACES else 2])
+        with self._lock:
+            if self.fail_statuses:
+                status = self.fail_statuses.pop(0)
+                self.rejected.append(status)
+                return _detail(status, f"Injected failure with HTTP status {status}")
+            job = _Job(uuid.uuid4().hex, base, arguments, time.monotonic(), self.latency)
+            self._jobs[job.request_id] = job
+            self.submissions.append(
+                {
+                    "request_id": job.request_id,
+                    "application": application,
+                    "arguments": arguments,
+                    "authorization": request.headers["authorization"],
+                    "submitted_at": job.submitted_at,
+                    "latency": job.latency,
+                }
+            )
+        return JSONResponse(
+            {"status": "IN_QUEUE", "request_id": job.request_id, "queue_position": 0, **self._urls(job)}
+        )
+
+    async def _status(self, request: Request) -> JSONResponse:
+        job = self._lookup(request)
+        if isinstance(job, JSONResponse):
+            return job
+        logs = [] if request.query_params.get("logs", "").lower() in ("1", "true") else None
+        body: dict[str, Any] = {"request_id": job.request_id, **self._urls(job), "logs": logs}
+        if job.cancelled:
+            # Invented detail: real fal's post-cancel status is not documented precisely.
+            body.update(status="COMPLETED", metrics={}, error="Request was cancelled", error_type="cancelled")
+        elif job.done:
+            body.update(status="COMPLETED", metrics={"inference_time": job.latency})
+        elif time.monotonic() < job.submitted_at + job.latency / 2:
+            body.update(status="IN_QUEUE", queue_position=0)
+        else:
+            body.update(status="IN_PROGRESS")
+        return JSONResponse(body)
+
+    async def _result(self, request: Request) -> JSONResponse:
+        job = self._lookup(request)
+        if isinstance(job, JSONResponse):
+            return job
+        if job.cancelled:
+            return _detail(400, "Request was cancelled")
+        if not job.done:
+            return _detail(400, "Request is still in progress")
+        if job.result is None:
+            job.result = self._build_result(job)
+        return JSONResponse(job.result)
+
+    async def _cancel(self, request: Request) -> JSONResponse:
+        job = self._lookup(request)
+        if isinstance(job, JSONResponse):
+            return job
+        if job.done or job.cancelled:
+            return JSONResponse({"status": "ALREADY_COMPLETED"}, status_code=400)
+        job.cancelled = True
+        with self._lock:
+            self.cancelled.append(job.request_id)
+        return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202)
+
+    async def _file(self, request: Request) -> Response:
+        stem, _, ext = request.path_params["name"].rpartition(".")
+        request_id, _, index = stem.partition("-")
+        job = self._jobs.get(request_id)
+        if ext != "png" or job is None or not job.done or job.cancelled:
+            return _detail(404, "Not Found")
+        png = _render_png(job, int(index or 0))
+        with self._lock:
+            self.downloads += 1
+        return Response(png, media_type="image/png")
+
+    def _build_result(self, job: _Job) -> dict[str, Any]:
+        args = job.arguments
+        width, height = _image_size(args.get("image_size"))
+        images = []
+        for i in range(max(1, int(args.get("num_images", 1)))):
+            if self.data_urls:
+                url = "data:image/png;base64," + base64.b64encode(_render_png(job, i)).decode("ascii")
+            else:
+                url = f"https://{self.host}/files/{job.request_id}{f'-{i}' if i else ''}.png"
+            images.append({"url": url, "width": width, "height": height, "content_type": "image/png"})
+        return {
+            "images": images,
+            "timings": {"inference": job.latency},
+            "seed": args.get("seed", random.randrange(2**31)),
+            "has_nsfw_concepts": [False] * len(images),
+            "prompt": args.get("prompt", ""),
+        }
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def _detail(status: int, message: str) -> JSONResponse:
+    """fal-style error body."""
+    return JSONResponse({"detail": message}, status_code=status)
+
+
+def _check_auth(request: Request) -> JSONResponse | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme != "Key" or not token.strip():
+        return _detail(401, "Missing or invalid 'Authorization: Key <key>' header")
+    return None
+
+
+def _image_size(value: Any) -> tuple[int, int]:
+    if isinstance(value, dict):
+        width, height = int(value.get("width", 1024)), int(value.get("height", 768))
+    else:
+        width, height = _SIZE_PRESETS.get(str(value), _SIZE_PRESETS["landscape_4_3"])
+    return max(1, min(width, 4096)), max(1, min(height, 4096))
+
+
+def _render_png(job: _Job, index: int) -> bytes:
+    """A deterministic, non-blank PNG: prompt-derived background with a contrasting sun and frame."""
+    width, height = _image_size(job.arguments.get("image_size"))
+    digest = hashlib.sha256(f"{job.arguments.get('prompt', '')}#{index}".encode()).digest()
+    bg = (digest[0], digest[1], digest[2])
+    fg = (255 - bg[0], 255 - bg[1], 255 - bg[2])
+    image = Image.new("RGB", (width, height), bg)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, width - 1, height - 1), outline=fg, width=max(1, min(width, height) // 40))
+    draw.ellipse((width // 4, height // 4, 3 * width // 4, 3 * height // 4), fill=fg)
+    draw.text((8, 8), str(job.arguments.get("prompt", ""))[:60], fill=fg)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)  # speed over size: tests download these a lot
+    return buf.getvalue()

@@ -1,0 +1,230 @@
+"""A fake OpenAI Chat Completions server for the three structured-output schemas the service uses."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import threading
+import time
+from typing import Any, Self
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ._serve import ServerThread
+
+# A label line ("Brief:") followed by a JSON document; see the service's prompt builder.
+_LABEL_RE = re.compile(r"^([A-Za-z][A-Za-z ]*):[ \t]*\n", re.MULTILINE)
+_DECODER = json.JSONDecoder()
+_ERROR_TYPES = {
+    400: ("invalid_request_error", None),
+    401: ("invalid_request_error", "invalid_api_key"),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("requests", "rate_limit_exceeded"),
+}
+
+
+def parse_blocks(text: str) -> dict[str, Any]:
+    """Return ``{label: json_value}`` for every ``Label:`` line followed by a JSON document."""
+    blocks: dict[str, Any] = {}
+    for match in _LABEL_RE.finditer(text):
+        rest = text[match.end() :]
+        start = len(rest) - len(rest.lstrip())
+        try:
+            value, _ = _DECODER.raw_decode(rest, start)
+        except json.JSONDecodeError:
+            continue  # a prose line that merely ends in a colon
+        if isinstance(value, (dict, list)):  # "Steps:\n1. ..." would otherwise decode as the number 1
+            blocks[match.group(1).strip()] = value
+    return blocks
+
+
+def _error(status: int, message: str, *, fast_retry: bool = True) -> JSONResponse:
+    err_type, code = _ERROR_TYPES.get(status, ("server_error" if status >= 500 else "invalid_request_error", None))
+    # openai's SDK ignores "retry-after: 0" (it only honours delays > 0) and would back off ~0.5 s;
+    # "retry-after-ms: 1" takes precedence and keeps SDK-level retries fast in tests.
+    headers = ({"retry-after-ms": "1"} if fast_retry else {}) | ({"retry-after": "0"} if status == 429 else {})
+    body = {"error": {"message": message, "type": err_type, "param": None, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _text_of(content: Any) -> str:
+    # Content may be a plain string or a list of typed parts ({"type": "text", "text": ...}).
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
+def _scene(scene_id: int, topic: str, age_group: str) -> dict[str, Any]:
+    return {
+        "scene_id": scene_id,
+        "title": f"Panel {scene_id}: {topic}",
+        "description": f"Scene {scene_id} of a story about {topic}, told for readers aged {age_group}.",
+        "dialogue": f'"Look, this is part {scene_id} of {topic}!"',
+        "learning_point": f"Fact number {scene_id} about {topic}.",
+        "visual_elements": [topic, f"prop {scene_id}", "friendly sidekick"],
+    }
+
+
+class FakeOpenAI:
+    """Serves ``POST /v1/chat/completions``; knobs and records are plain attributes."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.latency: float = 0.0
+        self.invalid_replies: int = 0
+        self.fail_statuses: list[int] = []
+        self.rewrite_unrequested: bool = False
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        app = Starlette(routes=[Route("/v1/chat/completions", self._completions, methods=["POST"])])
+        self._server = ServerThread(app, port=port)
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def requests_for(self, schema_name: str) -> list[dict[str, Any]]:
+        """Recorded request bodies whose ``response_format`` names ``schema_name``."""
+        with self._lock:
+            return [r for r in self.requests if _schema_name(r) == schema_name]
+
+    def reset(self) -> None:
+        """Restore default knobs and forget recorded requests."""
+        with self._lock:
+            self.latency, self.invalid_replies, self.rewrite_unrequested = 0.0, 0, False
+            self.fail_statuses.clear()
+            self.requests.clear()
+
+    async def _completions(self, request: Request) -> JSONResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "We could not parse the JSON body of your request.", fast_retry=False)
+        # Record before auth so tests can see exactly what reached the wire.
+        with self._lock:
+            self.requests.append(body)
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or not auth[len("Bearer ") :].strip():
+            return _error(401, "You didn't provide an API key in an Authorization header (Bearer).", fast_retry=False)
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        with self._lock:
+            status = self.fail_statuses.pop(0) if self.fail_statuses else None
+            invalid = self.invalid_replies > 0
+            if status is None and invalid:
+                self.invalid_replies -= 1
+        if status is not None:
+            return _error(status, f"Injected failure with HTTP status {status}.")
+        if invalid:
+            return self._reply(body, '{"oops": true}')
+        name = _schema_name(body)
+        user_text = "\n".join(_text_of(m.get("content")) for m in body.get("messages", []) if m.get("role") == "user")
+        blocks = parse_blocks(user_text)
+        if name == "ComicScript":
+            payload = _comic_script(blocks)
+        elif name == "SceneRewrites":
+            payload = _scene_rewrites(blocks, self.rewrite_unrequested)
+        elif name == "PanelPrompts":
+            payload = _panel_prompts(blocks)
+        else:
+            return _error(400, f"Fake server does not know response_format schema {name!r}.", fast_retry=False)
+        return self._reply(body, json.dumps(payload, ensure_ascii=False))
+
+    def _reply(self, body: dict[str, Any], content: str) -> JSONResponse:
+        prompt_tokens = max(1, len(json.dumps(body.get("messages", []))) // 4)
+        completion_tokens = max(1, len(content) // 4)
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-fake{next(self._ids)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "gpt-fake"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content, "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+                "system_fingerprint": "fp_fake",
+            }
+        )
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def _schema_name(body: dict[str, Any]) -> str | None:
+    fmt = body.get("response_format") or {}
+    return (fmt.get("json_schema") or {}).get("name")
+
+
+def _comic_script(blocks: dict[str, Any]) -> dict[str, Any]:
+    brief = blocks.get("Brief") or {}
+    topic, age = str(brief.get("topic", "")), str(brief.get("age_group", ""))
+    count = int(brief.get("panel_count", 6))
+    return {
+        "title": f"The Big Adventure of {topic}",
+        "scenes": [_scene(i, topic, age) for i in range(1, count + 1)],
+    }
+
+
+def _scene_rewrites(blocks: dict[str, Any], rewrite_unrequested: bool) -> dict[str, Any]:
+    brief = blocks.get("Brief") or {}
+    topic, age = str(brief.get("topic", "")), str(brief.get("age_group", ""))
+    current = {s["scene_id"]: s for s in blocks.get("Current scenes") or [] if "scene_id" in s}
+    feedback = blocks.get("Feedback") or []
+    scenes = []
+    for item in feedback:
+        sid = item["scene_id"]
+        base = dict(current.get(sid) or _scene(sid, topic, age))
+        base["title"] = f"{base['title']} (revised)"
+        base["description"] = f"Revised to address: {item['feedback']}. {base['description']}"
+        scenes.append(base)
+    if rewrite_unrequested:
+        named = {item["scene_id"] for item in feedback}
+        spare = [sid for sid in current if sid not in named]
+        sid = spare[0] if spare else max([*named, *current, 0]) + 1
+        extra = dict(current.get(sid) or _scene(sid, topic, age))
+        extra["description"] = f"UNREQUESTED rewrite nobody asked for. {extra['description']}"
+        scenes.append(extra)
+    return {"scenes": scenes}
+
+
+def _panel_prompts(blocks: dict[str, Any]) -> dict[str, Any]:
+    brief = blocks.get("Brief") or {}
+    style = str(brief.get("art_style", "storybook"))
+    names = ", ".join(str(c.get("name", "")) for c in blocks.get("Characters") or [])
+    prompts = []
+    for scene in blocks.get("Scenes") or []:
+        prompt = (
+            f"{style} children's comic panel, {scene.get('title', '')}: {scene.get('description', '')} "
+            f"Characters: {names or 'none'}. Topic: {brief.get('topic', '')}."
+        )
+        prompts.append({"scene_id": scene.get("scene_id"), "prompt": prompt})
+    return {"prompts": prompts}

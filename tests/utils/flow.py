@@ -1,0 +1,58 @@
+"""Helpers that walk a job through the workflow over HTTP, as a client would."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+API = "/api/v1"
+TOPIC = "teach my kid not to accept candy from strangers"
+WAITING = {"pending", "processing"}
+
+
+def start_job(client: TestClient, topic: str = TOPIC, age_group: str = "5-8") -> str:
+    """POST a topic; returns the new job's id."""
+    response = client.post(f"{API}/comics/scenes/generate", json={"topic": topic, "age_group": age_group})
+    assert response.status_code == 202, response.text
+    return response.json()["job_id"]
+
+
+def wait_until_settled(client: TestClient, job_id: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Poll the status until the job stops processing; returns the last status body."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get(f"{API}/comics/{job_id}/status").json()
+        if body["status"] not in WAITING:
+            return body
+        assert time.monotonic() < deadline, f"job still {body['status']}/{body['step']} after {timeout} s"
+        time.sleep(0.02)
+
+
+def job_at_review(client: TestClient, topic: str = TOPIC, age_group: str = "5-8") -> str:
+    """A job whose scenes are written and waiting for review."""
+    job_id = start_job(client, topic, age_group)
+    status = wait_until_settled(client, job_id)
+    assert status["step"] == "scene_review", status
+    return job_id
+
+
+def job_ready_to_generate(client: TestClient, characters: list[dict[str, Any]] | None = None) -> str:
+    """A job with approved scenes and a cast, waiting for `generate`."""
+    job_id = job_at_review(client)
+    assert client.post(f"{API}/comics/{job_id}/scenes/refine", json={"feedback_list": []}).status_code == 202
+    cast = characters or [{"character_type": "girl_young", "count": 1}, {"character_type": "parent_mom", "count": 1}]
+    response = client.post(f"{API}/comics/{job_id}/characters/select", json={"characters": cast})
+    assert response.status_code == 200, response.text
+    return job_id
+
+
+def completed_job(client: TestClient, style: str | None = None) -> str:
+    """A job that went all the way to a finished comic."""
+    job_id = job_ready_to_generate(client)
+    response = client.post(f"{API}/comics/{job_id}/generate", json={"style": style} if style else None)
+    assert response.status_code == 202, response.text
+    status = wait_until_settled(client, job_id)
+    assert status["status"] == "completed", status
+    return job_id
