@@ -28,6 +28,9 @@ class StoryBrief:
     topic: str
     age_group: str
     panel_count: int = 6
+    # The cast when the parent picked it before the scenes were written; the writer then uses
+    # these characters by name instead of inventing its own.
+    cast: tuple[CastMember, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import TextIO
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from app.errors import FableError
 from app.models.records import CharacterChoice, Job
 from app.models.states import AgeGroup, JobStatus
@@ -100,10 +102,11 @@ async def _generate(args: argparse.Namespace) -> int:
     try:
         comics = services.comics
         print(f"text: {services.text.name}, images: {services.images.name}", file=sys.stderr)
-        job = await comics.create(args.topic, AgeGroup(args.age_group))
+        # Casting up front: a wrong name fails before any paid call, and the scenes use the cast.
+        choices = [CharacterChoice(character_type=name, count=cast.count(name)) for name in dict.fromkeys(cast)]
+        job = await comics.create(args.topic, AgeGroup(args.age_group), choices)
         job = await _wait(services, job.id, bar)
-        await comics.refine(job.id, [])
-        await comics.select_characters(job.id, [CharacterChoice(character_type=name) for name in cast])
+        await comics.refine(job.id, [])  # approve: the cast is chosen, so this readies generation
         await comics.generate(job.id, args.style)
         job = await _wait(services, job.id, bar)
         comic = await comics.result(job.id)
@@ -119,16 +122,26 @@ async def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings_problem(exc: ValidationError) -> str:
+    # Name the environment variable the user set, not the Python field behind it.
+    lines = [f"  {'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()]
+    return "invalid settings (environment or .env):\n" + "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        print(f"error: {_settings_problem(exc)}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "generate":
         logging.getLogger("fable").setLevel(logging.WARNING)  # the progress bar says it all
         try:
             return asyncio.run(_generate(args))
-        except (FableError, ProviderError) as exc:
+        except (FableError, ProviderError, ValidationError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     if args.command in (None, "serve"):

@@ -153,7 +153,7 @@ SCRIPT_SYSTEM = (
     "picture), dialogue (one or two short lines, each starting with the speaker's name and a "
     "colon), learning_point (one sentence) and visual_elements (3-5 short noun phrases). "
     "Never include violence, fear for its own sake, brand names or anything unsuitable for "
-    "children. {age_guidance}"
+    "children. If the brief lists characters, they are the cast: use them by name. {age_guidance}"
 )
 
 REWRITE_SYSTEM = (
@@ -174,15 +174,15 @@ def _json_block(label: str, payload: Any) -> str:
     return f"{label}:\n{json.dumps(payload, ensure_ascii=False, indent=2)}"
 
 
-def script_messages(topic: str, age_group: str, panel_count: int) -> list[dict[str, str]]:
+def script_messages(
+    topic: str, age_group: str, panel_count: int, cast: list[dict[str, str]] | None = None
+) -> list[dict[str, str]]:
     """Chat messages asking for a whole comic script (title + scenes)."""
     system = SCRIPT_SYSTEM.format(panel_count=panel_count, age_guidance=AGE_GUIDANCE[age_group])
-    user = "\n\n".join(
-        [
-            "Write the comic described below.",
-            _json_block("Brief", {"topic": topic, "age_group": age_group, "panel_count": panel_count}),
-        ]
-    )
+    brief: dict[str, Any] = {"topic": topic, "age_group": age_group, "panel_count": panel_count}
+    if cast:
+        brief["characters"] = cast
+    user = "\n\n".join(["Write the comic described below.", _json_block("Brief", brief)])
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

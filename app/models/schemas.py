@@ -39,6 +39,12 @@ class GenerateScenesRequest(BaseModel):
         examples=["teach my kid not to accept candy from strangers"]
     )
     age_group: AgeGroup = Field(default=AgeGroup.YOUNG, examples=["5-8"])
+    characters: list[CharacterChoice] | None = Field(
+        default=None,
+        max_length=4,
+        description="optional cast (1-4 in all), so the scenes are written for these characters",
+        examples=[None],
+    )
 
 
 class RefineScenesRequest(BaseModel):

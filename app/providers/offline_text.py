@@ -134,6 +134,14 @@ def _title(hero: str, kind: str, core: str, label: str) -> str:
     return f"{hero}'s Big Lesson"
 
 
+def _grown_up(member: CastMember) -> bool:
+    return member.age_group == "adult" or bool({"adult", "man", "woman"} & set(member.visual_tags))
+
+
+def _is_female(tags: tuple[str, ...] | list[str]) -> bool:
+    return bool({"girl", "woman"} & set(tags))
+
+
 def _context(brief: StoryBrief) -> dict[str, str]:
     """Every value the scene templates use, derived from the brief alone."""
     kind, core, label = _lesson(brief.topic)
@@ -144,18 +152,26 @@ def _context(brief: StoryBrief) -> dict[str, str]:
     hero = rng.choice([p for p in PRESET_CHARACTERS if p.age_group == group])
     friend = rng.choice([p.name for p in PRESET_CHARACTERS if p.age_group == "5-12" and p != hero])
     adult = rng.choice([p.name for p in PRESET_CHARACTERS if p.age_group == "adult"])
-    their, self_ = ("her", "herself") if "girl" in hero.visual_tags else ("his", "himself")
-    names = {"hero": hero.name, "friend": friend, "adult": adult, "their": their}
+    hero_name, hero_tags = hero.name, hero.visual_tags
+    # A cast chosen up front replaces the placeholder roles: first child is the hero, and so on.
+    kids = [c for c in brief.cast if not _grown_up(c)]
+    grown = [c for c in brief.cast if _grown_up(c)]
+    if kids:
+        hero_name, hero_tags = kids[0].name, tuple(kids[0].visual_tags)
+    friend = kids[1].name if len(kids) > 1 else friend
+    adult = grown[0].name if grown else adult
+    their, self_ = ("her", "herself") if _is_female(hero_tags) else ("his", "himself")
+    names = {"hero": hero_name, "friend": friend, "adult": adult, "their": their}
     voices = data.VOICES | {"c3": (their, self_)}
     spoken = {v: core if kind == "fact" else _voice(core, *forms) for v, forms in voices.items()}
-    ctx = {key: text.format(**spoken, hero=hero.name) for key, text in data.PHRASES[kind].items()}
+    ctx = {key: text.format(**spoken, hero=hero_name) for key, text in data.PHRASES[kind].items()}
     ctx |= {field: getattr(theme, field).format(**names) for field in data.THEME_TEXT}
     ctx |= {_cap(field): _cap(ctx[field]) for field in data.CAPITALISED}
     speaker, line = theme.line
     ctx |= names | {"other": names.get(speaker, speaker), "other_line": line.format(**names)}
     ctx["reason"] = {"5-8": "", "9-12": theme.reason_old}.get(brief.age_group, theme.reason_young)
     ctx["limit"] = str(data.WORD_LIMITS.get(brief.age_group, data.WORD_LIMITS["5-12"]))
-    ctx["title"], ctx["props"] = _title(hero.name, kind, core, label), "|".join(theme.props)
+    ctx["title"], ctx["props"] = _title(hero_name, kind, core, label), "|".join(theme.props)
     return ctx
 
 

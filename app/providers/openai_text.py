@@ -57,7 +57,8 @@ class OpenAITextModel:
 
     async def write_script(self, brief: StoryBrief) -> ComicScript:
         """A title and `brief.panel_count` scenes numbered 1..n."""
-        messages = master_prompts.script_messages(brief.topic, brief.age_group, brief.panel_count)
+        cast = [{"name": member.name, "description": member.description} for member in brief.cast]
+        messages = master_prompts.script_messages(brief.topic, brief.age_group, brief.panel_count, cast)
         expected = list(range(1, brief.panel_count + 1))
 
         def check(script: ComicScript) -> ComicScript:

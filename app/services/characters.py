@@ -64,7 +64,7 @@ class CharacterLibrary:
         known = {c.character_type: c for c in await self.list()}
         unknown = sorted({c.character_type for c in choices if c.character_type not in known})
         if unknown:
-            raise InvalidRequest(f"unknown character type(s): {', '.join(unknown)}; see GET /api/v1/comics/characters")
+            raise InvalidRequest(f"unknown character type(s): {', '.join(unknown)}; known: {', '.join(known)}")
         cast: list[CastMember] = []
         for choice in choices:
             character = known[choice.character_type]

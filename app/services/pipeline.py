@@ -27,7 +27,9 @@ T = TypeVar("T")
 
 
 def _brief(job: Job) -> StoryBrief:
-    return StoryBrief(topic=job.topic, age_group=job.age_group.value, panel_count=job.panel_count)
+    return StoryBrief(
+        topic=job.topic, age_group=job.age_group.value, panel_count=job.panel_count, cast=tuple(job.characters)
+    )
 
 
 def _drafts(scenes: list[Scene]) -> list[SceneDraft]:

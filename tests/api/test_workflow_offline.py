@@ -171,3 +171,30 @@ def test_health_names_the_providers(client: TestClient) -> None:
         body = client.get(path).json()
         assert body["status"] == "ok"
         assert body["providers"] == {"text": "offline", "image": "offline"}
+
+
+def test_cast_chosen_up_front_is_written_into_the_scenes(client: TestClient) -> None:
+    cast = [{"character_type": "boy_young", "count": 1}, {"character_type": "parent_dad", "count": 1}]
+    body = {"topic": "teach my kid to brush their teeth every night", "age_group": "5-8", "characters": cast}
+    response = client.post(f"{API}/comics/scenes/generate", json=body)
+    assert response.status_code == 202
+    job_id = response.json()["job_id"]
+    assert wait_until_settled(client, job_id)["step"] == "scene_review"
+
+    scenes = client.get(f"{API}/comics/{job_id}/scenes").json()
+    dialogue = " ".join(s["dialogue"] for s in scenes["scenes"])
+    assert "Leo:" in dialogue
+    assert "Dad:" in dialogue
+    assert "Mia" not in dialogue
+    assert "Leo" in scenes["title"]
+
+    approved = client.post(f"{API}/comics/{job_id}/scenes/refine", json={"feedback_list": []}).json()
+    assert approved["step"] == "comic_generation"  # the cast is already chosen
+
+
+def test_unknown_cast_up_front_is_422_and_creates_no_job(client: TestClient) -> None:
+    body = {"topic": "teach my kid to brush their teeth", "characters": [{"character_type": "dragon", "count": 1}]}
+    response = client.post(f"{API}/comics/scenes/generate", json=body)
+    assert response.status_code == 422
+    assert "boy_young" in response.json()["detail"]
+    assert client.get(f"{API}/jobs").json()["total"] == 0

@@ -162,3 +162,14 @@ def test_fal_error_fails_the_job_naming_the_panel(real_client: TestClient, fake_
     assert done["status"] == "completed"
     assert fake_fal.rejected == [500]
     assert len(fake_fal.submissions) == 6  # five kept panels + only the missing one requested again
+
+
+def test_cast_chosen_up_front_reaches_the_model(real_client: TestClient, fake_openai: FakeOpenAI) -> None:
+    cast = [{"character_type": "girl_teen", "count": 1}]
+    body = {"topic": TOPIC, "age_group": "9-12", "characters": cast}
+    job_id = real_client.post(f"{API}/comics/scenes/generate", json=body).json()["job_id"]
+    wait_until_settled(real_client, job_id)
+    [request] = fake_openai.requests_for("ComicScript")
+    brief = parse_blocks(request["messages"][1]["content"])["Brief"]
+    assert brief["characters"][0]["name"] == "Ava"
+    assert "auburn ponytail" in brief["characters"][0]["description"]

@@ -16,19 +16,10 @@ from app.providers import sketch
 from app.providers.offline_images import OfflineImageModel, figure_layout, render_panel
 from app.providers.sketch import COLOURS
 from external_services import DrawnImage, ImageRequest
-from master_prompts import ART_STYLES, PRESET_CHARACTERS, ArtStyle
+from master_prompts import STYLES
+from tests.utils.factories import PRESET_CAST
 
-STYLES: dict[str, ArtStyle] = {s.name: s for s in ART_STYLES}
-CAST: dict[str, CastMember] = {
-    p.name: CastMember(
-        character_type=p.character_type,
-        name=p.name,
-        description=p.description,
-        visual_tags=list(p.visual_tags),
-        age_group=p.age_group,
-    )
-    for p in PRESET_CHARACTERS
-}
+CAST = PRESET_CAST
 PARK = "Leo and Mia play catch with a red ball in the park on a sunny afternoon."
 KITCHEN = "Mom and Leo set the table together in the kitchen at home."
 

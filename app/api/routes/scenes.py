@@ -31,7 +31,7 @@ SceneId = Annotated[int, Path(ge=1, le=12, description="the scene number, 1..6",
 )
 async def generate_scenes(body: GenerateScenesRequest, service: ComicServiceDep) -> JobStatusResponse:
     """Start a comic: the LLM writes six scenes in the background (poll the status)."""
-    return JobStatusResponse.of(await service.create(body.topic, body.age_group))
+    return JobStatusResponse.of(await service.create(body.topic, body.age_group, body.characters))
 
 
 @router.get("/{job_id}/scenes", response_model=ScenesResponse, responses=errors(404, 422))

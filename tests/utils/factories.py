@@ -1,0 +1,15 @@
+"""Factories for records the tests need often."""
+
+from __future__ import annotations
+
+from app.models.records import CastMember
+from app.services.characters import PRESETS
+
+
+def preset_cast_member(character_type: str) -> CastMember:
+    """A preset character as cast in a comic."""
+    character = PRESETS[character_type]
+    return CastMember(**character.model_dump(include=set(CastMember.model_fields)))
+
+
+PRESET_CAST: dict[str, CastMember] = {c.name: preset_cast_member(t) for t, c in PRESETS.items()}
