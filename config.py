@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("./data")
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    api_token: str | None = None
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     llm_provider: Literal["auto", "openai", "offline"] = "auto"
@@ -49,7 +51,7 @@ class Settings(BaseSettings):
     image_timeout_seconds: float = Field(default=180.0, gt=0)
     max_image_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
 
-    @field_validator("openai_base_url", "openai_api_key", "fal_key", mode="before")
+    @field_validator("openai_base_url", "openai_api_key", "fal_key", "api_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # Keys pasted with stray spaces would fail authentication far from where they were set.

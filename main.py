@@ -40,7 +40,15 @@ def _parser() -> argparse.ArgumentParser:
         "--characters", help="comma-separated character types, e.g. boy_young,parent_mom (default: by age group)"
     )
     generate.add_argument("--style", choices=sorted(STYLES), default=DEFAULT_STYLE, help="art style preset")
+    generate.add_argument("--panels", type=_panel_count, default=6, metavar="N", help="panels, 1-12 (default 6)")
     return parser
+
+
+def _panel_count(value: str) -> int:
+    count = int(value) if value.strip().isdigit() else 0
+    if not 1 <= count <= 12:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 12, not {value!r}")
+    return count
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -104,7 +112,7 @@ async def _generate(args: argparse.Namespace) -> int:
         print(f"text: {services.text.name}, images: {services.images.name}", file=sys.stderr)
         # Casting up front: a wrong name fails before any paid call, and the scenes use the cast.
         choices = [CharacterChoice(character_type=name, count=cast.count(name)) for name in dict.fromkeys(cast)]
-        job = await comics.create(args.topic, AgeGroup(args.age_group), choices)
+        job = await comics.create(args.topic, AgeGroup(args.age_group), choices, args.panels)
         job = await _wait(services, job.id, bar)
         await comics.refine(job.id, [])  # approve: the cast is chosen, so this readies generation
         await comics.generate(job.id, args.style)

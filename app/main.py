@@ -11,7 +11,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api.errors import install_error_handlers
-from app.api.routes import characters, comics, health, jobs, media, scenes, storage
+from app.api.guards import BearerTokenGuard, BodySizeLimit
+from app.api.routes import characters, comics, events, health, jobs, media, scenes, storage
 from app.services.container import Services
 from config import Settings, get_settings
 
@@ -50,9 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    if settings.api_token:
+        app.add_middleware(BearerTokenGuard, token=settings.api_token)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (scenes, characters, comics, jobs, storage, health):
+    for module in (scenes, characters, comics, events, jobs, storage, health):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)

@@ -45,6 +45,7 @@ class GenerateScenesRequest(BaseModel):
         description="optional cast (1-4 in all), so the scenes are written for these characters",
         examples=[None],
     )
+    panel_count: int = Field(default=6, ge=1, le=12, description="how many scenes (and panels), 1-12", examples=[6])
 
 
 class RefineScenesRequest(BaseModel):

@@ -56,12 +56,15 @@ class ComicService:
 
                 await self.data.update_job(job.id, interrupt)
 
-    async def create(self, topic: str, age_group: AgeGroup, characters: list[CharacterChoice] | None = None) -> Job:
-        """Start a job: the scenes are written in the background, for the given cast if any."""
+    async def create(
+        self, topic: str, age_group: AgeGroup, characters: list[CharacterChoice] | None = None, panel_count: int = 6
+    ) -> Job:
+        """Start a job: `panel_count` scenes are written in the background, for the given cast if any."""
         cast = await self.library.cast(characters) if characters else []
         job = Job(
             topic=topic,
             age_group=age_group,
+            panel_count=panel_count,
             selection=characters or [],
             characters=cast,
             seed=random.SystemRandom().randrange(2**31),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from app.models.records import Providers
 from app.services.characters import CharacterLibrary
 from app.services.comic_service import ComicService
+from app.services.events import JobEvents
 from app.services.pipeline import Pipeline
 from app.services.runner import JobRunner
 from app.storage.data_manager import DataManager
@@ -24,6 +25,7 @@ class Services:
     images: ImageModel
     runner: JobRunner
     comics: ComicService
+    events: JobEvents
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -40,7 +42,9 @@ class Services:
             Providers(text=text.name, image=images.name),
         )
         await comics.recover(jobs)
-        return cls(settings, data, text, images, runner, comics)
+        events = JobEvents()
+        data.listeners.append(events.publish)
+        return cls(settings, data, text, images, runner, comics, events)
 
     async def aclose(self) -> None:
         """Stop background work, then close the provider clients."""

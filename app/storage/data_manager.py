@@ -52,6 +52,8 @@ class DataManager:
         # job id -> (created_at, status): enough to filter and page the job list without
         # reading every document on each request. Rebuilt at start-up, kept current on writes.
         self._index: dict[UUID, tuple[datetime, JobStatus]] = {}
+        # Called with every job after it is stored (live progress); they must not block.
+        self.listeners: list[Callable[[Job], None]] = []
 
     async def open(self) -> list[Job]:
         """Create the folders and index the jobs; returns every readable job."""
@@ -68,6 +70,7 @@ class DataManager:
         await self.jobs.create(str(job.id), job)
         self._index[job.id] = (job.created_at, job.status)
         log.info("job %s: created, %s/%s", job.id, job.status, job.step)
+        self._announce(job)
         return job
 
     async def get_job(self, job_id: UUID) -> Job:
@@ -93,7 +96,12 @@ class DataManager:
         if before and before[0] != (job.status, job.step):
             suffix = f" ({job.error})" if job.error and job.status == JobStatus.FAILED else ""
             log.info("job %s: %s/%s -> %s/%s%s", job.id, *before[0], job.status, job.step, suffix)
+        self._announce(job)
         return job
+
+    def _announce(self, job: Job) -> None:
+        for listener in self.listeners:
+            listener(job)
 
     async def list_jobs(self, status: JobStatus | None, limit: int, offset: int) -> tuple[int, list[Job]]:
         """A page of jobs, newest first, optionally of one status; also returns the total count."""

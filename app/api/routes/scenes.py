@@ -20,7 +20,7 @@ from app.models.schemas import (
 
 router = APIRouter(prefix="/comics", tags=["scenes"])
 
-SceneId = Annotated[int, Path(ge=1, le=12, description="the scene number, 1..6", examples=[2])]
+SceneId = Annotated[int, Path(ge=1, le=12, description="the scene number, 1..panel_count", examples=[2])]
 
 
 @router.post(
@@ -30,8 +30,8 @@ SceneId = Annotated[int, Path(ge=1, le=12, description="the scene number, 1..6",
     responses=errors(422),
 )
 async def generate_scenes(body: GenerateScenesRequest, service: ComicServiceDep) -> JobStatusResponse:
-    """Start a comic: the LLM writes six scenes in the background (poll the status)."""
-    return JobStatusResponse.of(await service.create(body.topic, body.age_group, body.characters))
+    """Start a comic: the LLM writes `panel_count` scenes (six by default) in the background (poll the status)."""
+    return JobStatusResponse.of(await service.create(body.topic, body.age_group, body.characters, body.panel_count))
 
 
 @router.get("/{job_id}/scenes", response_model=ScenesResponse, responses=errors(404, 422))
