@@ -6,8 +6,10 @@ URL is kept only as a note of where the image came from.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import logging
 from urllib.parse import urlsplit
 
 import fal_client
@@ -15,6 +17,8 @@ import httpx
 
 from config import Settings
 from external_services import DrawnImage, ImageRequest, ProviderError
+
+log = logging.getLogger(__name__)
 
 
 class FalImageModel:
@@ -26,7 +30,6 @@ class FalImageModel:
         if not settings.fal_api_key:
             raise ProviderError("IMAGE_PROVIDER=fal needs FAL_KEY")
         self.model = settings.fal_model
-        self._timeout = settings.image_timeout_seconds
         self._max_bytes = settings.max_image_bytes
         self._fal = fal_client.AsyncClient(key=settings.fal_api_key, default_timeout=settings.image_timeout_seconds)
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
@@ -42,7 +45,13 @@ class FalImageModel:
             "output_format": "png",
         }
         try:
-            result = await self._fal.subscribe(self.model, arguments=arguments, client_timeout=self._timeout)
+            handle = await self._fal.submit(self.model, arguments=arguments)
+            try:
+                result = await handle.get()
+            except asyncio.CancelledError:
+                # Cancelled or timed out here: stop paying for a picture nobody will store.
+                await asyncio.shield(_cancel_quietly(handle))
+                raise
         except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
             raise ProviderError(f"fal.ai request failed: {exc}") from exc
         images = result.get("images") if isinstance(result, dict) else None
@@ -80,6 +89,14 @@ class FalImageModel:
     async def aclose(self) -> None:
         """Close the download client (fal_client's own client has no close method)."""
         await self._http.aclose()
+
+
+async def _cancel_quietly(handle: fal_client.AsyncRequestHandle) -> None:
+    try:
+        async with asyncio.timeout(5):
+            await handle.cancel()
+    except (TimeoutError, fal_client.client.FalClientError, httpx.HTTPError) as exc:
+        log.warning("could not cancel fal.ai request %s: %s", handle.request_id, exc)
 
 
 def _decode_data_url(url: str, max_bytes: int) -> tuple[bytes, str]:

@@ -156,6 +156,18 @@ class ComicService:
         self._runner.start(job.id, self._steps[job.step](job.id))
         return job
 
+    async def cancel(self, job_id: UUID) -> Job:
+        """Stop a running step, including in-flight provider requests; `retry` resumes it."""
+        ensure_allowed(await self.data.get_job(job_id), Action.CANCEL)
+        await self._runner.cancel(job_id)
+
+        def mark(job: Job) -> None:
+            ensure_allowed(job, Action.CANCEL)  # it may have finished before the cancel landed
+            job.status = JobStatus.CANCELLED
+            job.error = "cancelled on request; retry to resume"
+
+        return await self.data.update_job(job_id, mark)
+
     async def result(self, job_id: UUID) -> Comic:
         """The finished comic of a completed job."""
         job = await self.data.get_job(job_id)

@@ -44,6 +44,13 @@ class JobRunner:
         """Whether a task of this job is alive in this process."""
         return job_id in self._tasks
 
+    async def cancel(self, job_id: UUID) -> None:
+        """Stop the job's running task (if any) and wait until it has stopped."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task])
+
     async def wait(self, job_id: UUID) -> None:
         """Wait until the job's current task (if any) has finished."""
         task = self._tasks.get(job_id)
@@ -56,7 +63,9 @@ class JobRunner:
         except (FableError, ProviderError) as exc:
             await self._fail(job_id, str(exc))
         except asyncio.CancelledError:
-            raise  # shutdown: the job stays `processing` and is found interrupted at next start
+            # Shutdown leaves the job `processing` (found interrupted at next start); a cancel
+            # request marks it `cancelled` once the task has stopped.
+            raise
         except Exception as exc:  # a bug, not a provider fault: keep the traceback, fail the job
             log.exception("job %s: unexpected error", job_id)
             await self._fail(job_id, f"internal error: {type(exc).__name__}: {exc}")

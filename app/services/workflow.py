@@ -28,6 +28,7 @@ class Action(StrEnum):
     GENERATE = "generate"
     VIEW_RESULT = "view_result"
     RETRY = "retry"
+    CANCEL = "cancel"
 
 
 _EDITABLE = frozenset({JobStep.SCENE_REVIEW, JobStep.CHARACTER_SELECTION, JobStep.COMIC_GENERATION})
@@ -59,6 +60,8 @@ def allowed_actions(job: Job) -> list[Action]:
         actions.append(Action.VIEW_RESULT)
     elif job.status in _RESUMABLE:
         actions.append(Action.RETRY)
+    elif job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
+        actions.append(Action.CANCEL)
     return actions
 
 

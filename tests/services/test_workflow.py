@@ -19,7 +19,7 @@ def _job(status: JobStatus, step: JobStep) -> Job:
 @pytest.mark.parametrize(
     ("status", "step", "actions"),
     [
-        (JobStatus.PROCESSING, JobStep.GENERATING_SCENES, []),
+        (JobStatus.PROCESSING, JobStep.GENERATING_SCENES, ["cancel"]),
         (JobStatus.REQUIRES_ACTION, JobStep.SCENE_REVIEW, ["refine", "edit_scene", "select_characters", "approve"]),
         (JobStatus.REQUIRES_ACTION, JobStep.CHARACTER_SELECTION, ["refine", "edit_scene", "select_characters"]),
         (
@@ -27,7 +27,7 @@ def _job(status: JobStatus, step: JobStep) -> Job:
             JobStep.COMIC_GENERATION,
             ["refine", "edit_scene", "select_characters", "generate"],
         ),
-        (JobStatus.PROCESSING, JobStep.GENERATING_IMAGES, []),
+        (JobStatus.PROCESSING, JobStep.GENERATING_IMAGES, ["cancel"]),
         (JobStatus.COMPLETED, JobStep.COMPLETED, ["view_result"]),
         (JobStatus.FAILED, JobStep.GENERATING_IMAGES, ["retry"]),
         (JobStatus.INTERRUPTED, JobStep.REFINING_SCENES, ["retry"]),

@@ -57,6 +57,12 @@ async def retry_job(job_id: UUID, service: ComicServiceDep) -> JobStatusResponse
     return JobStatusResponse.of(await service.retry(job_id))
 
 
+@router.post("/{job_id}/cancel", response_model=JobStatusResponse, responses=errors(404, 409, 422))
+async def cancel_job(job_id: UUID, service: ComicServiceDep) -> JobStatusResponse:
+    """Stop a running step, including in-flight image requests; the job can be retried later."""
+    return JobStatusResponse.of(await service.cancel(job_id))
+
+
 @router.delete(
     "/{comic_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response, responses=errors(404, 422)
 )
