@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,18 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
+$(VENV)/.bench-installed: requirements.txt requirements-dev.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@ $(VENV)/.dev-installed $(VENV)/.runtime-installed
+
 run: $(VENV)/.runtime-installed ## serve the API on http://127.0.0.1:8000 (Swagger UI at /docs)
 	$(BIN)/python main.py serve
 
 test: $(VENV)/.dev-installed ## run the whole test suite
 	$(BIN)/python -m pytest
+
+bench: $(VENV)/.bench-installed ## benchmarks -> bench/results.md and bench/results.png (minutes; not part of `test`)
+	$(BIN)/python -m bench.run
 
 lint: $(VENV)/.dev-installed ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -51,7 +51,18 @@ class Settings(BaseSettings):
     image_timeout_seconds: float = Field(default=180.0, gt=0)
     max_image_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
 
-    @field_validator("openai_base_url", "openai_api_key", "fal_key", "api_token", mode="before")
+    retry_attempts: int = Field(default=4, ge=1, le=10)
+    retry_base_delay_seconds: float = Field(default=0.5, ge=0)
+    retry_total_seconds: float = Field(default=60.0, gt=0)
+    pdf_paper: Literal["a4", "letter"] = "a4"
+
+    supabase_url: str | None = None
+    supabase_key: str | None = None
+    supabase_bucket: str = Field(default="comics", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+    @field_validator(
+        "openai_base_url", "openai_api_key", "fal_key", "api_token", "supabase_url", "supabase_key", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # Keys pasted with stray spaces would fail authentication far from where they were set.
@@ -59,7 +70,7 @@ class Settings(BaseSettings):
             return value.strip() or None
         return value
 
-    @field_validator("llm_provider", "image_provider", mode="before")
+    @field_validator("llm_provider", "image_provider", "pdf_paper", mode="before")
     @classmethod
     def _lower_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -88,6 +99,11 @@ class Settings(BaseSettings):
     def fal_api_key(self) -> str | None:
         """The fal.ai key, or None when it is unset or a placeholder."""
         return None if is_placeholder(self.fal_key) else self.fal_key
+
+    @property
+    def supabase_api_key(self) -> str | None:
+        """The Supabase key, or None when it is unset or a placeholder."""
+        return None if is_placeholder(self.supabase_key) else self.supabase_key
 
     @property
     def text_provider(self) -> Literal["openai", "offline"]:

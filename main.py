@@ -1,4 +1,4 @@
-"""Command line: `python main.py [serve]` runs the API; `python main.py generate TOPIC` makes a comic."""
+"""Command line: `python main.py [serve]` runs the API, `generate TOPIC` makes a comic, `export` moves to Supabase."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from app.errors import FableError
+from app.export.cli import add_export_command, run_export_command
 from app.models.records import CharacterChoice, Job
 from app.models.states import AgeGroup, JobStatus
 from app.services.container import Services
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--style", choices=sorted(STYLES), default=DEFAULT_STYLE, help="art style preset")
     generate.add_argument("--panels", type=_panel_count, default=6, metavar="N", help="panels, 1-12 (default 6)")
+    add_export_command(commands)
     return parser
 
 
@@ -127,6 +129,10 @@ async def _generate(args: argparse.Namespace) -> int:
     print(f"record: {services.data.comics.path_for(str(comic.id)).resolve()}")
     for panel in comic.panels:
         print(f"panel {panel.panel_id}: {data_dir / panel.image_path}")
+    if comic.page_path:
+        print(f"page:   {data_dir / comic.page_path}")
+    for paper, path in comic.pdf_paths.items():
+        print(f"pdf ({paper}): {data_dir / path}")
     return 0
 
 
@@ -152,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (FableError, ProviderError, ValidationError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+    if args.command == "export":
+        return run_export_command(args, settings)
     if args.command in (None, "serve"):
         if args.command is None:
             args = _parser().parse_args(["serve"])

@@ -31,6 +31,14 @@ class MediaNotFound(NotFound):
     """No stored file answers this path."""
 
 
+class PanelNotFound(NotFound):
+    """The comic has no panel with this number, or the panel has no such version."""
+
+
+class ExportNotFound(NotFound):
+    """No finished export has this id."""
+
+
 class InvalidState(FableError):
     """The job is not in a state that allows this action (the message names the current step)."""
 
@@ -49,3 +57,7 @@ class InvalidImage(FableError):
 
 class CorruptDocument(FableError):
     """A stored JSON document does not parse; it is reported and skipped, never served."""
+
+
+class ExportFailed(FableError):
+    """An export could not be applied to a database or uploaded to storage."""

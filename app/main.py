@@ -5,18 +5,34 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.guards import BearerTokenGuard, BodySizeLimit
-from app.api.routes import characters, comics, events, health, jobs, media, scenes, storage
+from app.api.routes import (
+    characters,
+    comics,
+    docs,
+    events,
+    export,
+    health,
+    jobs,
+    media,
+    panels,
+    reader,
+    scenes,
+    storage,
+)
 from app.services.container import Services
 from config import Settings, get_settings
 
 API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """
 Turn a parent's worry into a six-panel comic that teaches a child.
@@ -45,7 +61,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await services.aclose()
 
-    app = FastAPI(title="Fable Tales", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # The docs pages are served by app/api/routes/docs.py from app/static/, not from a CDN.
+    app = FastAPI(
+        title="Fable Tales",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
@@ -56,9 +80,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(BearerTokenGuard, token=settings.api_token)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (scenes, characters, comics, events, jobs, storage, health):
+    for module in (scenes, characters, comics, panels, events, jobs, storage, export, health):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)
     app.include_router(media.router)
+    app.include_router(reader.router)
+    app.include_router(docs.router)
+    app.mount(docs.STATIC, StaticFiles(directory=STATIC_DIR), name="static")
     return app

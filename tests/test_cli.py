@@ -49,6 +49,17 @@ def test_generate_makes_a_comic_and_prints_its_files(data_dir: Path) -> None:
         with Image.open(path) as picture:
             assert picture.size == (768, 512)
 
+    page = Path(re.search(r"^page:\s+(.+)$", result.stdout, re.MULTILINE).group(1).strip())
+    pdfs = dict(re.findall(r"^pdf \((\w+)\):\s+(.+)$", result.stdout, re.MULTILINE))
+    assert sorted(pdfs) == ["a4", "letter"], result.stdout
+    assert page.is_relative_to(root)
+    with Image.open(page) as picture:
+        assert picture.format == "PNG"
+        assert picture.height > picture.width  # a portrait page: title, grid, lessons
+    for path in map(Path, pdfs.values()):
+        assert path.is_relative_to(root)
+        assert path.read_bytes().startswith(b"%PDF-")
+
     comic = json.loads(record.read_text())
     assert comic["topic"] == TOPIC
     assert comic["style"] == "cartoon"

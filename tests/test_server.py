@@ -142,7 +142,7 @@ def test_offline_walkthrough_over_http(offline_server: ServerProcess) -> None:
         jobs = http.get(f"{API}/jobs").json()
     assert stats["json_storage"]["total_comics"] == 1
     assert stats["json_storage"]["total_jobs"] == 1
-    assert stats["image_storage"]["total_images"] == 6
+    assert stats["image_storage"]["total_images"] == 6 + 6 + 1 + 2  # panels, lettered panels, page, 2 PDFs
     assert jobs["total"] == 1
     assert [(j["job_id"], j["status"]) for j in jobs["jobs"]] == [(job_id, "completed")]
     assert {p["provider"] for p in comic["panels"]} == {"offline"}

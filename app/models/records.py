@@ -71,6 +71,23 @@ class Scene(BaseModel):
     visual_elements: list[str]
 
 
+class PanelVersion(BaseModel):
+    """One picture a panel has had; redrawing a panel keeps every earlier one."""
+
+    version: int  # 1 is the first drawing
+    prompt: str
+    image_path: str  # relative to DATA_DIR, POSIX separators
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+    sha256: str
+    seed: int | None
+    provider: str
+    source_url: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Panel(BaseModel):
     """The stored picture for one scene."""
 
@@ -88,6 +105,18 @@ class Panel(BaseModel):
     provider: str
     source_url: str | None = None  # where the provider served it; kept for the record only: it expires
     created_at: datetime = Field(default_factory=utcnow)
+    lettered_path: str | None = None  # the picture with its title and dialogue lettered on (PNG)
+    version: int = 1  # which of `versions` the fields above describe
+    versions: list[PanelVersion] = Field(default_factory=list)  # empty until the panel is first redrawn
+
+
+class PanelChange(BaseModel):
+    """A revision of one panel of a finished comic, waiting for (or in) its background step."""
+
+    panel_id: int
+    prompt: str | None = None  # redraw with this scene prompt instead of the panel's own
+    seed: int | None = None  # redraw with this seed (default: a new random one)
+    version: int | None = None  # set: show this earlier version again instead of redrawing
 
 
 class Providers(BaseModel):
@@ -118,6 +147,7 @@ class Job(BaseModel):
     style: str | None = None
     seed: int
     panels: list[Panel] = Field(default_factory=list)
+    pending_panel: PanelChange | None = None
     providers: Providers
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
@@ -140,3 +170,7 @@ class Comic(BaseModel):
     panels: list[Panel]
     providers: Providers
     created_at: datetime = Field(default_factory=utcnow)
+    # The finished files, relative to DATA_DIR (absent in comics made before pages existed).
+    page_path: str | None = None
+    pdf_path: str | None = None  # on the PDF_PAPER paper size
+    pdf_paths: dict[str, str] = Field(default_factory=dict)  # paper ("a4", "letter") -> path

@@ -189,13 +189,19 @@ class StylesResponse(BaseModel):
     default: str
 
 
+def _media_url(path: str | None) -> str | None:
+    return f"/media/{path}" if path else None
+
+
 class PanelOut(BaseModel):
-    """One drawn panel, served by this service at `image_url`."""
+    """One drawn panel: the picture at `image_url`, the same with its words lettered at `lettered_url`."""
 
     id: UUID
     panel_id: int
     scene_id: int
     image_url: str
+    lettered_url: str | None = Field(description="the panel with its title and dialogue lettered on (PNG)")
+    version: int = Field(description="which of the panel's pictures it shows (see .../versions)")
     prompt: str
     content_type: str
     width: int
@@ -206,7 +212,7 @@ class PanelOut(BaseModel):
 
 
 class ComicResult(BaseModel):
-    """A finished comic."""
+    """A finished comic, with its page, PDFs and reader page."""
 
     comic_id: UUID
     job_id: UUID
@@ -217,14 +223,62 @@ class ComicResult(BaseModel):
     scenes: list[Scene]
     characters: list[CastMember]
     panels: list[PanelOut]
+    page_url: str | None = Field(description="the whole comic on one page (PNG)")
+    pdf_url: str | None = Field(description="the print-ready PDF on the PDF_PAPER paper size (300 dpi)")
+    pdf_urls: dict[str, str] = Field(description="the PDF per paper size: a4, letter")
+    reader_url: str = Field(description="an HTML page showing the comic")
     providers: Providers
     created_at: datetime
 
     @classmethod
     def of(cls, comic: Comic) -> ComicResult:
-        """The result view of a stored comic, with image paths turned into URLs."""
-        panels = [PanelOut(image_url=f"/media/{p.image_path}", **p.model_dump()) for p in comic.panels]
-        return cls(comic_id=comic.id, panels=panels, **comic.model_dump(exclude={"id", "panels", "seed"}))
+        """The result view of a stored comic, with file paths turned into URLs."""
+        panels = [
+            PanelOut(image_url=f"/media/{p.image_path}", lettered_url=_media_url(p.lettered_path), **p.model_dump())
+            for p in comic.panels
+        ]
+        return cls(
+            comic_id=comic.id,
+            panels=panels,
+            page_url=_media_url(comic.page_path),
+            pdf_url=_media_url(comic.pdf_path),
+            pdf_urls={paper: f"/media/{path}" for paper, path in comic.pdf_paths.items()},
+            reader_url=f"/comics/{comic.id}/view",
+            **comic.model_dump(exclude={"id", "panels", "seed", "page_path", "pdf_path", "pdf_paths"}),
+        )
+
+
+class RedrawPanelRequest(BaseModel):
+    """How to redraw a panel; with no body it is redrawn from its own prompt with a new seed."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"prompt": "Mia waves goodbye from the bus window"}]}
+    )
+    prompt: _Text[1000] | None = Field(
+        default=None, description="a new scene prompt; the cast's looks and the art style are added to it"
+    )
+    seed: int | None = Field(default=None, ge=0, lt=2**31, description="default: a new random seed")
+
+
+class PanelVersionOut(BaseModel):
+    """One picture a panel has had."""
+
+    version: int
+    current: bool
+    image_url: str
+    prompt: str
+    seed: int | None
+    provider: str
+    created_at: datetime
+
+
+class PanelVersionsResponse(BaseModel):
+    """Every picture a panel has had, oldest first; `current` is the one the comic shows."""
+
+    job_id: UUID
+    panel_id: int
+    current: int
+    versions: list[PanelVersionOut]
 
 
 class JobList(BaseModel):

@@ -37,6 +37,9 @@ class JobStep(StrEnum):
     COMIC_GENERATION = "comic_generation"
     GENERATING_IMAGES = "generating_images"
     COMPLETED = "completed"
+    # A finished comic being revised: one panel redrawn, or an earlier version of it shown again.
+    REDRAWING_PANEL = "redrawing_panel"
+    RESTORING_PANEL = "restoring_panel"
 
 
 class AgeGroup(StrEnum):

@@ -10,15 +10,20 @@ import asyncio
 import base64
 import binascii
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import fal_client
 import httpx
 
+from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
 from config import Settings
 from external_services import DrawnImage, ImageRequest, ProviderError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class FalImageModel:
@@ -33,6 +38,11 @@ class FalImageModel:
         self._max_bytes = settings.max_image_bytes
         self._fal = fal_client.AsyncClient(key=settings.fal_api_key, default_timeout=settings.image_timeout_seconds)
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
+        self._policy = RetryPolicy(
+            attempts=settings.retry_attempts,
+            base_delay=settings.retry_base_delay_seconds,
+            total_seconds=settings.retry_total_seconds,
+        )
 
     async def draw(self, request: ImageRequest) -> DrawnImage:
         """Submit the prompt to the queue, wait for the result and download the image."""
@@ -45,9 +55,12 @@ class FalImageModel:
             "output_format": "png",
         }
         try:
-            handle = await self._fal.submit(self.model, arguments=arguments)
+            handle = await retrying(
+                lambda: _transient(self._fal.submit(self.model, arguments=arguments)), self._policy, "fal.ai submit"
+            )
             try:
-                result = await handle.get()
+                # A failed poll polls the same request again: a retry never pays for a second image.
+                result = await retrying(lambda: _transient(handle.get()), self._policy, "fal.ai result")
             except asyncio.CancelledError:
                 # Cancelled or timed out here: stop paying for a picture nobody will store.
                 await asyncio.shield(_cancel_quietly(handle))
@@ -58,7 +71,7 @@ class FalImageModel:
         if not images or not isinstance(images[0], dict) or not isinstance(images[0].get("url"), str):
             raise ProviderError("fal.ai returned no image")
         url: str = images[0]["url"]
-        data, content_type = await self._download(url)
+        data, content_type = await retrying(lambda: self._download(url), self._policy, "image download")
         seed = result.get("seed")
         return DrawnImage(
             data=data,
@@ -75,6 +88,11 @@ class FalImageModel:
             raise ProviderError(f"fal.ai returned an image URL with scheme {scheme!r}")
         try:
             async with self._http.stream("GET", url) as response:
+                if response.status_code in RETRY_STATUSES:
+                    error = httpx.HTTPStatusError(
+                        f"HTTP {response.status_code}", request=response.request, response=response
+                    )
+                    raise Retryable(error, retry_after_seconds(response.headers))
                 response.raise_for_status()
                 chunks, size = [], 0
                 async for chunk in response.aiter_bytes():
@@ -83,12 +101,26 @@ class FalImageModel:
                         raise ProviderError(f"image download exceeds {self._max_bytes} bytes")
                     chunks.append(chunk)
                 return b"".join(chunks), response.headers.get("content-type", "application/octet-stream")
+        except httpx.TransportError as exc:
+            raise Retryable(exc) from exc
         except httpx.HTTPError as exc:
             raise ProviderError(f"image download failed: {exc}") from exc
 
     async def aclose(self) -> None:
         """Close the download client (fal_client's own client has no close method)."""
         await self._http.aclose()
+
+
+async def _transient(call: Awaitable[T]) -> T:
+    """Await a fal_client call, turning its transient failures into `Retryable`."""
+    try:
+        return await call
+    except fal_client.client.FalClientHTTPError as exc:
+        if exc.status_code in RETRY_STATUSES:
+            raise Retryable(exc, retry_after_seconds(exc.response_headers)) from exc
+        raise
+    except httpx.TransportError as exc:
+        raise Retryable(exc) from exc
 
 
 async def _cancel_quietly(handle: fal_client.AsyncRequestHandle) -> None:

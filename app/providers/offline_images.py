@@ -89,7 +89,7 @@ def render_panel(request: ImageRequest) -> bytes:
     for slot, traits in zip(slots, looks, strict=True):
         sketch.draw_figure(pen, traits, slot.cx, slot.base, slot.height)
 
-    # Effects run before the text so that names and numbers stay crisp.
+    # Effects run before the text so that names stay crisp.
     image = sketch.finish(image, look)
     pen = sketch.Pen(image, look)
     size = max(11, round(min(w, h) * 0.034))
@@ -100,7 +100,6 @@ def render_panel(request: ImageRequest) -> bytes:
     for prop in props:
         top = prop.base - prop.size * 1.25 - small * 1.4
         sketch.label(pen, prop.label, prop.cx, top, small, prop.label_width, (236, 242, 250))
-    sketch.badge(pen, scene.scene_id, scene.title)
     sketch.border(pen)
 
     buffer = io.BytesIO()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import openai
+from openai.types.chat import ParsedChatCompletion
 from pydantic import BaseModel, ValidationError
 
 import master_prompts
@@ -24,6 +25,7 @@ from app.models.story import (
     check_prompt_ids,
     check_scene_ids,
 )
+from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
 from config import Settings
 from external_services import ProviderError, StoryBrief
 from master_prompts import ArtStyle
@@ -52,7 +54,12 @@ class OpenAITextModel:
             api_key=settings.openai_key or "unused",
             base_url=settings.openai_base_url,
             timeout=settings.llm_timeout_seconds,
-            max_retries=3,
+            max_retries=0,  # retries live in app/providers/retry.py, the same policy for every provider
+        )
+        self._policy = RetryPolicy(
+            attempts=settings.retry_attempts,
+            base_delay=settings.retry_base_delay_seconds,
+            total_seconds=settings.retry_total_seconds,
         )
 
     async def write_script(self, brief: StoryBrief) -> ComicScript:
@@ -96,9 +103,7 @@ class OpenAITextModel:
         problem = "no reply"
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                completion = await self._client.chat.completions.parse(
-                    model=self.model, messages=messages, response_format=schema
-                )
+                completion = await retrying(lambda: self._parse(messages, schema), self._policy, "OpenAI request")
             except (ValidationError, ValueError) as exc:  # the reply's JSON did not fit the schema
                 problem = f"reply did not match {schema.__name__}: {exc}"
             except openai.OpenAIError as exc:  # HTTP errors after the SDK's retries, length, filter
@@ -115,6 +120,18 @@ class OpenAITextModel:
                     problem = str(exc)
             log.warning("invalid %s from %s (attempt %d): %s", schema.__name__, self.model, attempt, problem)
         raise ProviderError(f"the model returned invalid {schema.__name__} twice: {problem}")
+
+    async def _parse(self, messages: list[dict[str, str]], schema: type[T]) -> ParsedChatCompletion[T]:
+        try:
+            return await self._client.chat.completions.parse(
+                model=self.model, messages=messages, response_format=schema
+            )
+        except openai.APIConnectionError as exc:  # includes timeouts
+            raise Retryable(exc) from exc
+        except openai.APIStatusError as exc:
+            if exc.status_code in RETRY_STATUSES:
+                raise Retryable(exc, retry_after_seconds(exc.response.headers)) from exc
+            raise
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

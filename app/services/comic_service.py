@@ -16,6 +16,7 @@ from app.errors import ComicNotFound, Conflict, InvalidRequest, InvalidState, Sc
 from app.models.records import CharacterChoice, Comic, Job, Providers, Scene, SceneFeedback
 from app.models.states import AgeGroup, JobStatus, JobStep
 from app.services.characters import CharacterLibrary
+from app.services.panels import PanelService
 from app.services.pipeline import Pipeline
 from app.services.runner import JobRunner
 from app.services.workflow import STEP_PROGRESS, Action, ensure_allowed
@@ -38,11 +39,14 @@ class ComicService:
         self._runner = runner
         self._pipeline = pipeline
         self._providers = providers
+        self.panels = PanelService(data, runner, pipeline.revise_panel)
         # Which pipeline step to (re-)enter for a job stopped in a given processing step.
         self._steps: dict[JobStep, Callable[[UUID], Coroutine[Any, Any, None]]] = {
             JobStep.GENERATING_SCENES: pipeline.write_scenes,
             JobStep.REFINING_SCENES: pipeline.rewrite_scenes,
             JobStep.GENERATING_IMAGES: pipeline.draw_panels,
+            JobStep.REDRAWING_PANEL: pipeline.revise_panel,
+            JobStep.RESTORING_PANEL: pipeline.revise_panel,
         }
 
     async def recover(self, jobs: list[Job]) -> None:

@@ -15,6 +15,8 @@ from app.errors import FableError
 from app.models.records import Comic, Job, Panel, Scene
 from app.models.states import JobStatus, JobStep
 from app.models.story import SceneDraft, check_prompt_ids, check_scene_ids
+from app.services.finishing import Finisher
+from app.services.revisions import PanelReviser
 from app.services.workflow import STEP_PROGRESS, panel_progress
 from app.storage.data_manager import DataManager
 from app.storage.image_store import probe_image
@@ -52,6 +54,8 @@ class Pipeline:
         self._text = text
         self._images = images
         self._settings = settings
+        self._finisher = Finisher(data.images, settings)
+        self._reviser = PanelReviser(data, images, settings, self._finisher)
 
     async def write_scenes(self, job_id: UUID) -> None:
         """Write the comic's title and scenes, then wait for the parent's review."""
@@ -162,9 +166,11 @@ class Pipeline:
             panels=job.panels,
             providers=job.providers,
         )
+        comic = await self._finisher.finish(comic)  # lettered panels, page PNG, PDFs
         await self._data.save_comic(comic)
 
         def done(job: Job) -> None:
+            job.panels = comic.panels
             job.status = JobStatus.COMPLETED
             job.step = JobStep.COMPLETED
             job.progress = STEP_PROGRESS[JobStep.COMPLETED]
@@ -172,6 +178,10 @@ class Pipeline:
             job.completed_at = utcnow()
 
         await self._data.update_job(job_id, done)
+
+    async def revise_panel(self, job_id: UUID) -> None:
+        """Redraw or restore one panel of a finished comic, then re-letter it and recompose the page."""
+        await self._reviser.run(job_id)
 
 
 def _await_parent(job: Job, step: JobStep) -> None:

@@ -5,6 +5,8 @@ scene_review --refine(feedback)--> processing/refining_scenes -> requires_action
 scene_review --refine([])--> requires_action/character_selection
 scene_review | character_selection | comic_generation --select--> requires_action/comic_generation
 comic_generation --generate--> processing/generating_images -> completed/completed
+completed --redraw panel--> processing/redrawing_panel -> completed/completed
+completed --select version--> processing/restoring_panel -> completed/completed
 any processing step -> failed | cancelled | interrupted (found running at start-up)
 failed | cancelled | interrupted --retry--> the step it stopped in, keeping finished work
 """
@@ -29,10 +31,14 @@ class Action(StrEnum):
     VIEW_RESULT = "view_result"
     RETRY = "retry"
     CANCEL = "cancel"
+    REDRAW_PANEL = "redraw_panel"
+    SELECT_VERSION = "select_version"
 
 
 _EDITABLE = frozenset({JobStep.SCENE_REVIEW, JobStep.CHARACTER_SELECTION, JobStep.COMIC_GENERATION})
 _RESUMABLE = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED})
+_REVISING = frozenset({JobStep.REDRAWING_PANEL, JobStep.RESTORING_PANEL})
+_REVISE = [Action.REDRAW_PANEL, Action.SELECT_VERSION]
 
 # What the parent is expected to do next, quoted in 409 messages so that an error is also a hint.
 _NEXT_STEP_HINT = {
@@ -43,6 +49,8 @@ _NEXT_STEP_HINT = {
     JobStep.COMIC_GENERATION: "start generation",
     JobStep.GENERATING_IMAGES: "wait for the panels to be drawn",
     JobStep.COMPLETED: "fetch the result",
+    JobStep.REDRAWING_PANEL: "wait for the panel to be redrawn",
+    JobStep.RESTORING_PANEL: "wait for the panel's version to be restored",
 }
 
 
@@ -57,11 +65,17 @@ def allowed_actions(job: Job) -> list[Action]:
         if job.step == JobStep.COMIC_GENERATION:
             actions.append(Action.GENERATE)
     elif job.status == JobStatus.COMPLETED:
-        actions.append(Action.VIEW_RESULT)
+        actions += [Action.VIEW_RESULT, *_REVISE]
     elif job.status in _RESUMABLE:
         actions.append(Action.RETRY)
     elif job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
         actions.append(Action.CANCEL)
+    if job.step in _REVISING:
+        # The finished comic stays readable while one of its panels is revised, and a revision
+        # that failed can be replaced by another one.
+        actions.insert(0, Action.VIEW_RESULT)
+        if job.status in _RESUMABLE:
+            actions += _REVISE
     return actions
 
 
@@ -91,6 +105,8 @@ STEP_PROGRESS = {
     JobStep.COMIC_GENERATION: 30,
     JobStep.GENERATING_IMAGES: 35,
     JobStep.COMPLETED: 100,
+    JobStep.REDRAWING_PANEL: 99,
+    JobStep.RESTORING_PANEL: 99,
 }
 
 

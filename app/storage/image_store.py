@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import re
 import shutil
 import warnings
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ from uuid import UUID
 from PIL import Image
 
 from app.errors import InvalidImage, MediaNotFound
+from app.storage.tally import Tally, size_or_none, tree_usage
 from utils import atomic_write_bytes
 
+# What finishing a comic writes next to its panels.
+_FINISHED_NAME = re.compile(r"panel-\d{1,3}\.lettered\.png|page\.png|comic-(a4|letter)\.pdf")
 _FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
 # A decompression bomb is a hostile image; Pillow only warns below twice its limit, so be strict.
 _MAX_PIXELS = 40_000_000
@@ -55,11 +59,17 @@ def probe_image(data: bytes) -> ImageInfo:
 
 
 class ImageStore:
-    """Panel images, one folder per comic: `images/comics/<comic_id>/panel-<n>.<ext>`."""
+    """Panel images, one folder per comic: `images/comics/<comic_id>/panel-<n>.<ext>`, plus redrawn
+    versions (`panel-<n>.v<k>.<ext>`) and the finished files (lettered panels, `page.png`, PDFs).
+
+    The number and bytes of image files are running totals (`Tally`): one walk of the folder at
+    start-up (`count`), then adjusted by every write and delete made here.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
         self.root = self.data_dir / "images"
+        self._tally = Tally()
 
     def comic_folder(self, comic_id: UUID) -> Path:
         """The folder holding one comic's images."""
@@ -68,8 +78,34 @@ class ImageStore:
     async def save_panel(self, comic_id: UUID, panel_id: int, data: bytes, info: ImageInfo) -> str:
         """Store a panel image; returns its path relative to DATA_DIR (POSIX)."""
         path = self.comic_folder(comic_id) / f"panel-{int(panel_id)}.{info.extension}"
-        await asyncio.to_thread(atomic_write_bytes, path, data)
+        await asyncio.to_thread(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
+
+    async def save_panel_version(
+        self, comic_id: UUID, panel_id: int, version: int, data: bytes, info: ImageInfo
+    ) -> str:
+        """Store a redrawn panel as `panel-<n>.v<k>.<ext>` beside the first one; returns its relative path."""
+        path = self.comic_folder(comic_id) / f"panel-{int(panel_id)}.v{int(version)}.{info.extension}"
+        await asyncio.to_thread(self._store, path, data)
+        return path.relative_to(self.data_dir).as_posix()
+
+    async def save_finished(self, comic_id: UUID, name: str, data: bytes) -> str:
+        """Store a finished file of a comic (a lettered panel, the page, a PDF); returns its relative path."""
+        if not _FINISHED_NAME.fullmatch(name):
+            raise ValueError(f"not a finished-file name: {name!r}")
+        path = self.comic_folder(comic_id) / name
+        await asyncio.to_thread(self._store, path, data)
+        return path.relative_to(self.data_dir).as_posix()
+
+    async def read(self, relative: str) -> bytes:
+        """The bytes of a stored file, by its path relative to DATA_DIR (see `resolve`)."""
+        return await asyncio.to_thread(lambda: self.resolve(relative).read_bytes())
+
+    def _store(self, path: Path, data: bytes) -> None:
+        """Write one image file atomically and count it; every image write goes through here."""
+        old_size = size_or_none(path)
+        atomic_write_bytes(path, data)
+        self._tally.replaced(old_size, len(data))
 
     async def locate(self, relative: str) -> Path:
         """`resolve`, off the event loop."""
@@ -90,19 +126,23 @@ class ImageStore:
 
     async def delete_comic(self, comic_id: UUID) -> None:
         """Remove every image of one comic."""
-        await asyncio.to_thread(shutil.rmtree, self.comic_folder(comic_id), True)
+        await asyncio.to_thread(self._remove_tree, self.comic_folder(comic_id))
 
-    def _usage(self) -> tuple[int, int]:
-        count = size = 0
-        for path in self.root.rglob("*"):
-            try:
-                if path.is_file() and not path.name.startswith("."):
-                    size += path.stat().st_size
-                    count += 1
-            except FileNotFoundError:  # deleted while we were counting
-                continue
-        return count, size
+    def _remove_tree(self, folder: Path) -> None:
+        before = tree_usage(folder)
+        shutil.rmtree(folder, True)
+        after = tree_usage(folder)  # whatever could not be removed is still counted
+        self._tally.removed(before[0] - after[0], before[1] - after[1])
+
+    def _count(self) -> None:
+        self._tally.reset(*tree_usage(self.root))
+
+    async def count(self) -> None:
+        """Walk the images folder once (at start-up); writes and deletes keep the totals current after."""
+        await asyncio.to_thread(self._count)
 
     async def usage(self) -> tuple[int, int]:
-        """How many image files there are and how many bytes they take."""
-        return await asyncio.to_thread(self._usage)
+        """How many image files there are and how many bytes they take (counted at the first call)."""
+        if not self._tally.ready:
+            await self.count()
+        return self._tally.totals()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -12,11 +13,14 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from app.errors import Conflict, CorruptDocument, NotFound
+from app.storage.head_scan import scan_heads
+from app.storage.tally import Tally, size_or_none
 from utils import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+H = TypeVar("H", bound=BaseModel)
 
 # Keys become file names, so only these shapes are ever joined to a path: a canonical UUID or a
 # lower-case slug. Anything else is rejected before the file system is touched.
@@ -28,7 +32,8 @@ class JsonStore(Generic[M]):
 
     Reads and writes run in a worker thread; `update` holds a per-document asyncio lock across
     read-modify-write so that concurrent updates of one document never lose each other's changes
-    (this process is the only writer of DATA_DIR).
+    (this process is the only writer of DATA_DIR). Document count and bytes are kept as running
+    totals (`Tally`), set by the first scan and adjusted by every write and delete.
     """
 
     def __init__(self, folder: Path, model: type[M], not_found: type[NotFound]) -> None:
@@ -36,6 +41,7 @@ class JsonStore(Generic[M]):
         self._model = model
         self._not_found = not_found
         self._locks: dict[str, asyncio.Lock] = {}
+        self._tally = Tally()
 
     def path_for(self, key: str) -> Path:
         """The file of one document; raises the store's NotFound for keys that cannot be ids."""
@@ -58,11 +64,35 @@ class JsonStore(Generic[M]):
             raise CorruptDocument(f"stored document {path.name} is corrupt: {exc.errors()[0]['msg']}") from exc
 
     def _write(self, key: str, doc: M) -> None:
-        atomic_write_bytes(self.path_for(key), doc.model_dump_json(indent=2).encode())
+        path, data = self.path_for(key), doc.model_dump_json(indent=2).encode()
+        old_size = size_or_none(path)  # callers hold the key's lock, so nothing changes it meanwhile
+        atomic_write_bytes(path, data)
+        self._tally.replaced(old_size, len(data))
+
+    def _unlink(self, path: Path) -> None:
+        size = path.stat().st_size
+        path.unlink()
+        self._tally.removed(1, size)
 
     async def get(self, key: str) -> M:
         """The document stored under `key`."""
         return await asyncio.to_thread(self._read, key)
+
+    def _read_many(self, keys: list[str]) -> list[M | NotFound | CorruptDocument]:
+        found: list[M | NotFound | CorruptDocument] = []
+        for key in keys:
+            try:
+                found.append(self._read(key))
+            except (NotFound, CorruptDocument) as exc:
+                found.append(exc)
+        return found
+
+    async def get_many(self, keys: list[str]) -> list[M | NotFound | CorruptDocument]:
+        """The documents under `keys` in one worker-thread trip (a page costs one hop, not one per document).
+
+        A missing or corrupt document comes back as its exception, in its place, instead of failing the rest.
+        """
+        return await asyncio.to_thread(self._read_many, keys)
 
     async def put(self, key: str, doc: M) -> None:
         """Store `doc` under `key`, replacing any previous version."""
@@ -80,7 +110,8 @@ class JsonStore(Generic[M]):
     async def update(self, key: str, change: Callable[[M], M]) -> M:
         """Apply `change` to the stored document and store the result, atomically per document.
 
-        `change` may raise to abort; nothing is written then.
+        `change` gets a freshly read copy that nobody else holds (it may edit it in place) and may
+        raise to abort; nothing is written then.
         """
         async with self._lock(key):
             doc = await asyncio.to_thread(self._read, key)
@@ -93,7 +124,7 @@ class JsonStore(Generic[M]):
         async with self._lock(key):
             path = self.path_for(key)
             try:
-                await asyncio.to_thread(path.unlink)
+                await asyncio.to_thread(self._unlink, path)
             except FileNotFoundError:
                 raise self._not_found(f"no record with id {key}") from None
         self._locks.pop(key, None)
@@ -111,16 +142,37 @@ class JsonStore(Generic[M]):
         """Every readable document; unreadable ones are logged and skipped."""
         return await asyncio.to_thread(self._load_all)
 
-    def _usage(self) -> tuple[int, int]:
+    def _documents(self) -> list[os.DirEntry[str]]:
+        try:
+            return [entry for entry in os.scandir(self.folder) if entry.name.endswith(".json")]
+        except FileNotFoundError:
+            return []
+
+    def _count(self) -> None:
         count = size = 0
-        for path in self.folder.glob("*.json"):
+        for entry in self._documents():
             try:
-                size += path.stat().st_size
+                size += entry.stat().st_size
             except FileNotFoundError:  # deleted while we were counting
                 continue
             count += 1
-        return count, size
+        self._tally.reset(count, size)
+
+    def _scan(self, head: type[H]) -> list[H]:
+        heads, count, size = scan_heads(self.folder, head, lambda key: bool(_SAFE_KEY.match(key)))
+        self._tally.reset(count, size)
+        return heads
+
+    async def count(self) -> None:
+        """Count the documents and their bytes once (at start-up); writes keep the totals current after."""
+        await asyncio.to_thread(self._count)
+
+    async def scan(self, head: type[H]) -> list[H]:
+        """Every document as the smaller model `head` (and count them): one pass at start-up, see `head_scan`."""
+        return await asyncio.to_thread(self._scan, head)
 
     async def usage(self) -> tuple[int, int]:
-        """How many documents there are and how many bytes they take."""
-        return await asyncio.to_thread(self._usage)
+        """How many documents there are and how many bytes they take (counted at the first call)."""
+        if not self._tally.ready:
+            await self.count()
+        return self._tally.totals()

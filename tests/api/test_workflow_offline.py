@@ -39,7 +39,7 @@ def test_status_reports_progress_and_providers(client: TestClient) -> None:
     assert status["progress"] == 100
     assert status["panels_done"] == 6
     assert status["providers"] == {"text": "offline", "image": "offline"}
-    assert status["actions"] == ["view_result"]
+    assert status["actions"] == ["view_result", "redraw_panel", "select_version"]
     assert status["error"] is None
 
 
@@ -153,7 +153,8 @@ def test_storage_stats_and_delete(client: TestClient) -> None:
     stats = client.get(f"{API}/storage/stats").json()
     assert stats["json_storage"]["total_jobs"] == 1
     assert stats["json_storage"]["total_comics"] == 1
-    assert stats["image_storage"]["total_images"] == 6
+    # Six drawn panels, their six lettered copies, the page and the A4 and Letter PDFs.
+    assert stats["image_storage"]["total_images"] == 6 + 6 + 1 + 2
     assert stats["total_storage_mb"] > 0
 
     comic = client.get(f"{API}/comics/{job_id}/result").json()

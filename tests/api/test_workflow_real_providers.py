@@ -119,11 +119,15 @@ def test_six_panels_take_about_one_image_latency(real_client: TestClient, fake_f
     job_id = job_ready_to_generate(real_client)
     fake_fal.latency = 1.0
     started = time.monotonic()
-    status = _generate(real_client, job_id)
+    assert real_client.post(f"{API}/comics/{job_id}/generate").status_code == 202
+    # Timed up to the sixth stored panel: lettering and page layout come after and are benchmarked apart.
+    while real_client.get(f"{API}/comics/{job_id}/status").json()["panels_done"] < 6:
+        assert time.monotonic() - started < 30, "panels never finished"
+        time.sleep(0.02)
     elapsed = time.monotonic() - started
-    assert status["status"] == "completed"
     assert fake_fal.max_concurrent() == 6
     assert elapsed < 2.5, f"six 1 s panels took {elapsed:.2f} s"
+    assert wait_until_settled(real_client, job_id)["status"] == "completed"
 
 
 def test_image_concurrency_setting_bounds_parallel_requests(
@@ -148,7 +152,7 @@ def test_image_concurrency_setting_bounds_parallel_requests(
 
 def test_fal_error_fails_the_job_naming_the_panel(real_client: TestClient, fake_fal: FakeFal) -> None:
     job_id = job_ready_to_generate(real_client)
-    fake_fal.fail_statuses = [500]
+    fake_fal.fail_statuses = [422]  # a request fal refuses for good: not retried
     status = _generate(real_client, job_id)
     assert status["status"] == "failed"
     assert status["step"] == "generating_images"
@@ -160,7 +164,7 @@ def test_fal_error_fails_the_job_naming_the_panel(real_client: TestClient, fake_
     assert retried.status_code == 202
     done = wait_until_settled(real_client, job_id)
     assert done["status"] == "completed"
-    assert fake_fal.rejected == [500]
+    assert fake_fal.rejected == [422]
     assert len(fake_fal.submissions) == 6  # five kept panels + only the missing one requested again
 
 
@@ -173,3 +177,26 @@ def test_cast_chosen_up_front_reaches_the_model(real_client: TestClient, fake_op
     brief = parse_blocks(request["messages"][1]["content"])["Brief"]
     assert brief["characters"][0]["name"] == "Ava"
     assert "auburn ponytail" in brief["characters"][0]["description"]
+
+
+def test_flaky_providers_still_complete_the_comic(
+    make_settings: MakeSettings, fake_openai: FakeOpenAI, fake_fal: FakeFal
+) -> None:
+    from app.main import create_app
+
+    settings: Settings = make_settings(
+        llm_provider="openai",
+        image_provider="fal",
+        openai_api_key="sk-test-local",
+        openai_base_url=fake_openai.base_url,
+        fal_key="fal-test-local",
+        retry_attempts=8,
+        retry_base_delay_seconds=0.01,
+    )
+    fake_openai.flaky = fake_fal.flaky = 0.3
+    with TestClient(create_app(settings)) as client:
+        job_id = job_ready_to_generate(client)
+        status = _generate(client, job_id)
+    assert status["status"] == "completed", status
+    assert fake_fal.rejected  # some requests really failed
+    assert len(fake_fal.submissions) == 6  # and every accepted one became a stored panel

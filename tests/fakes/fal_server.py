@@ -65,6 +65,8 @@ class FakeFal:
         self.latency: float = 0.0
         self.data_urls: bool = False
         self.fail_statuses: list[int] = []
+        self.flaky: float = 0.0  # chance that a submission fails with 429 or 500 (seeded, so runs repeat)
+        self._rng = random.Random(1)
         self.submissions: list[dict[str, Any]] = []
         self.rejected: list[int] = []  # statuses answered from fail_statuses, in order
         self.downloads: int = 0
@@ -109,6 +111,7 @@ class FakeFal:
         """Restore default knobs and forget records and jobs."""
         with self._lock:
             self.latency, self.data_urls, self.downloads = 0.0, False, 0
+            self.flaky, self._rng = 0.0, random.Random(1)
             for seq in (self.fail_statuses, self.submissions, self.rejected, self.cancelled):
                 seq.clear()
             self._jobs.clear()
@@ -136,6 +139,8 @@ class FakeFal:
         parts = application.split("/")
         base = "/".join(parts[: 3 if parts[0] in _NAMESPACES else 2])
         with self._lock:
+            if not self.fail_statuses and self._rng.random() < self.flaky:
+                self.fail_statuses.append(self._rng.choice((429, 500)))
             if self.fail_statuses:
                 status = self.fail_statuses.pop(0)
                 self.rejected.append(status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -77,6 +78,8 @@ class FakeOpenAI:
         self.latency: float = 0.0
         self.invalid_replies: int = 0
         self.fail_statuses: list[int] = []
+        self.flaky: float = 0.0  # chance that a request fails with 429 or 500 (seeded, so runs repeat)
+        self._rng = random.Random(1)
         self.rewrite_unrequested: bool = False
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -101,6 +104,7 @@ class FakeOpenAI:
         """Restore default knobs and forget recorded requests."""
         with self._lock:
             self.latency, self.invalid_replies, self.rewrite_unrequested = 0.0, 0, False
+            self.flaky, self._rng = 0.0, random.Random(1)
             self.fail_statuses.clear()
             self.requests.clear()
 
@@ -119,6 +123,8 @@ class FakeOpenAI:
             await asyncio.sleep(self.latency)
         with self._lock:
             status = self.fail_statuses.pop(0) if self.fail_statuses else None
+            if status is None and self._rng.random() < self.flaky:
+                status = self._rng.choice((429, 500))
             invalid = self.invalid_replies > 0
             if status is None and invalid:
                 self.invalid_replies -= 1

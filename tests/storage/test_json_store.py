@@ -109,3 +109,15 @@ async def test_delete(store: JsonStore[Counter]) -> None:
         await store.get("abc")
     with pytest.raises(NotFound):
         await store.delete("abc")
+
+
+async def test_get_many_returns_each_document_or_its_error_in_place(store: JsonStore[Counter]) -> None:
+    await store.put("one", Counter(value=1))
+    await store.put("two", Counter(value=2))
+    (store.folder / "bad.json").write_text('{"value": ')
+    found = await store.get_many(["two", "gone", "bad", "one", "../x"])
+    assert found[0] == Counter(value=2)
+    assert isinstance(found[1], NotFound)
+    assert isinstance(found[2], CorruptDocument)
+    assert found[3] == Counter(value=1)
+    assert isinstance(found[4], NotFound)  # a key that cannot be an id never reaches the file system

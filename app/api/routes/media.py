@@ -14,9 +14,12 @@ router = APIRouter(tags=["media"])
 @router.get(
     "/media/{path:path}",
     response_class=FileResponse,
-    responses={**errors(404), 200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
+    responses={
+        **errors(404),
+        200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "application/pdf": {}}},
+    },
 )
 async def get_media(path: str, services: ServicesDep) -> FileResponse:
-    """A stored image, by the path in a result's `image_url` (only files inside the data folder)."""
+    """A stored image or PDF, by a URL in a result (`image_url`, `page_url`, ...; only files inside the data folder)."""
     file = await services.data.images.locate(path)
     return FileResponse(file, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})

@@ -7,7 +7,7 @@ cheap: a whole panel should render in a few tens of milliseconds.
 
 from app.providers.sketch.effects import finish, paper_texture
 from app.providers.sketch.figures import WIDTH_RATIO, draw_figure
-from app.providers.sketch.labels import badge, border, fit_text, get_font, label
+from app.providers.sketch.labels import border, fit_text, get_font, label
 from app.providers.sketch.palette import COLOURS, INK, RGB, Look, look_for
 from app.providers.sketch.pen import Pen
 from app.providers.sketch.props import draw_prop
@@ -22,7 +22,6 @@ __all__ = [
     "Look",
     "Pen",
     "Traits",
-    "badge",
     "border",
     "cast_traits",
     "draw_figure",

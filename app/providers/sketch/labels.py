@@ -1,6 +1,7 @@
-"""Text on the panel: name tags, the scene badge and caption, and the frame drawn over everything.
+"""Text on the panel: name tags and prop tags, and the frame drawn over everything.
 
-These go on after the style's effects so that names and numbers stay crisp in every style.
+These go on after the style's effects so that names stay crisp in every style. The scene title and
+the dialogue are not drawn here: `app/rendering/lettering.py` letters them onto a copy of the panel.
 """
 
 from __future__ import annotations
@@ -45,26 +46,6 @@ def label(pen: Pen, text: str, cx: float, top: float, size: int, max_w: float, f
         box, radius=size * 0.5, fill=pen.plain(fill, 235), outline=pen.plain(INK), width=max(1, size // 12)
     )
     pen.draw.text((cx, top + size * 0.68), text, font=font, fill=pen.plain(INK), anchor="mm")
-
-
-def badge(pen: Pen, number: int, title: str) -> None:
-    """The scene number in a circle at the top left, with the scene title in a caption box beside it."""
-    w, h = pen.image.size
-    s = min(w, h)
-    r, m = s * 0.055, s * 0.025
-    size = max(11, round(s * 0.034))
-    font = get_font(size)
-    cap_x, cap_h = m + 2 * r + m * 0.6, size * 1.6
-    cap_y = m + r - cap_h / 2
-    text = fit_text(pen.draw, title, font, w - cap_x - 2 * m - size)
-    if text:
-        tw = pen.draw.textlength(text, font=font)
-        box = (cap_x, cap_y, cap_x + tw + size, cap_y + cap_h)
-        pen.draw.rectangle(box, fill=pen.plain((255, 246, 200), 240), outline=pen.plain(INK), width=max(1, size // 10))
-        pen.draw.text((cap_x + size / 2, cap_y + cap_h / 2), text, font=font, fill=pen.plain(INK), anchor="lm")
-    pen.ellipse((m, m, m + 2 * r, m + 2 * r), (250, 196, 60), ink=False, shadow=True)
-    pen.draw.ellipse((m, m, m + 2 * r, m + 2 * r), outline=pen.plain(INK), width=max(2, round(s / 200)))
-    pen.draw.text((m + r, m + r), str(number), font=get_font(round(r * 1.1)), fill=pen.plain(INK), anchor="mm")
 
 
 def border(pen: Pen) -> None:

@@ -1,0 +1,104 @@
+"""`python main.py export`: write an export folder, apply it to a database, upload its images."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TextIO
+from uuid import UUID
+
+from app.errors import ExportFailed, FableError, InvalidRequest
+from app.export.bundle import write_bundle
+from app.export.database import apply_to_database, redact
+from app.export.supabase_storage import upload_bucket_folder
+from app.storage.data_manager import DataManager
+from config import Settings
+
+
+def add_export_command(commands: argparse._SubParsersAction) -> None:
+    """Register the `export` command and its options."""
+    export = commands.add_parser(
+        "export", help="export the store (or one comic) for Supabase: a folder, a database, or both"
+    )
+    export.add_argument("--out", type=Path, metavar="DIR", help="write schema.sql, data.sql, csv/, storage/ here")
+    export.add_argument("--database-url", metavar="URL", help="apply schema and data to this PostgreSQL database")
+    export.add_argument("--comic", type=UUID, metavar="ID", help="export only this finished comic")
+    export.add_argument("--supabase-url", metavar="URL", help="also upload the images to Supabase Storage here")
+    export.add_argument("--supabase-key", metavar="KEY", help="the Supabase key for the upload (service role)")
+
+
+def run_export_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Run `export`; returns the exit status."""
+    # The command prints what matters; per-request and per-problem log lines would repeat it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("app.export").setLevel(logging.ERROR)
+    try:
+        return asyncio.run(_export(args, settings))
+    except FableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    url = args.supabase_url or settings.supabase_url
+    key = args.supabase_key or settings.supabase_api_key
+    if bool(args.supabase_url or args.supabase_key) and not (url and key):
+        raise InvalidRequest("an upload needs both a Supabase URL and a key (--supabase-url, --supabase-key)")
+    upload = bool(url and key)
+    if not (args.out or args.database_url or upload):
+        raise InvalidRequest("say where the export goes: --out DIR and/or --database-url URL")
+    started = time.perf_counter()
+    data = DataManager(settings.data_dir)  # not opened: no start-up recovery while a server may be running
+    bucket = settings.supabase_bucket
+    tables = await (data.export_comic_data(args.comic, bucket) if args.comic else data.export_all_data(bucket))
+    for problem in tables.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    print(f"rows: {_counts(tables.counts())}")
+    with tempfile.TemporaryDirectory(prefix="fable-export-") as scratch:
+        folder = args.out or Path(scratch) / "export"
+        if args.out or upload:
+            manifest = await asyncio.to_thread(write_bundle, tables, folder, bucket=bucket, comic_id=args.comic)
+            if args.out:  # otherwise a scratch folder, only there for the upload
+                size = sum(f.bytes for f in manifest.files)
+                print(f"folder: {folder.resolve()} ({len(manifest.files)} files, {size / 1e6:.1f} MB)")
+        if args.database_url:
+            counts = await asyncio.to_thread(apply_to_database, args.database_url, tables)
+            print(f"database: {redact(args.database_url)} now holds {_counts(counts)}")
+        if upload:
+            report = await upload_bucket_folder(
+                folder / "storage" / bucket, base_url=url, key=key, bucket=bucket, progress=_Progress(sys.stderr)
+            )
+            print(f"storage: bucket {bucket}: {report.uploaded} uploaded, {report.skipped} already there")
+            if report.failed:
+                for failure in report.failed:
+                    print(f"  failed: {failure}", file=sys.stderr)
+                raise ExportFailed(f"{len(report.failed)} file(s) not uploaded; run the same command again to resume")
+    print(f"done in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in counts.items())
+
+
+class _Progress:
+    """Upload progress: a live line on a terminal, a line per tenth when output is redirected."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._shown = -1
+
+    def __call__(self, done: int, total: int, name: str, outcome: str) -> None:
+        if self._stream.isatty():
+            self._stream.write(f"\rupload {done}/{total} {outcome:8} {name[-60:]:60}")
+            if done == total:
+                self._stream.write("\n")
+        elif (tenth := done * 10 // max(total, 1)) > self._shown or outcome == "failed":
+            self._shown = tenth
+            self._stream.write(f"upload {done}/{total} ({outcome} {name})\n")
+        self._stream.flush()

@@ -1,0 +1,37 @@
+"""Exports made through the API: written under DATA_DIR/exports/<export_id>/ and downloaded as a zip."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from uuid import UUID, uuid4
+
+from app.export.archive import iter_zip
+from app.export.bundle import write_bundle
+from app.models.export import ExportManifest
+from app.storage.data_manager import DataManager
+
+
+class ExportService:
+    """Writes exports of the store (or of one comic) and serves them back."""
+
+    def __init__(self, data: DataManager, bucket: str) -> None:
+        self._data = data
+        self._bucket = bucket
+
+    async def create(self, comic_id: UUID | None = None) -> ExportManifest:
+        """Export everything, or one finished comic; raises ComicNotFound for an unknown comic."""
+        if comic_id is None:
+            tables = await self._data.export_all_data(self._bucket)
+        else:
+            tables = await self._data.export_comic_data(comic_id, self._bucket)
+        export_id = uuid4()
+        folder = self._data.exports.folder_for(export_id)
+        return await asyncio.to_thread(
+            write_bundle, tables, folder, bucket=self._bucket, comic_id=comic_id, export_id=export_id
+        )
+
+    async def archive(self, export_id: UUID) -> Iterator[bytes]:
+        """The zip of a finished export, in chunks (blocking reads: iterate it in a thread); raises ExportNotFound."""
+        folder = await self._data.exports.locate(export_id)
+        return iter_zip(folder, f"fable-tales-export-{export_id}")

@@ -1,0 +1,132 @@
+"""Stored records to the export's tables: rows per table in load order, the image files, what was left out.
+
+Every id is the one in the JSON documents; the only derived id is an image's, `uuid5(panel id,
+"image")`, which is the same on every run. A comic whose data could not load as designed (ids
+that repeat, panels drawing scenes the comic lacks) is left out and reported, never half-exported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from uuid import UUID
+
+from app.errors import MediaNotFound
+from app.export.rows import Row, character_row, comic_row, image_row, job_row, panel_row, scene_row
+from app.export.schema import TABLES
+from app.models.records import Character, Comic, Job
+from master_prompts import PRESET_CHARACTERS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUCKET = "comics"
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
+
+
+class ImageResolver(Protocol):
+    """Finds a stored image by its path relative to DATA_DIR (the ImageStore does)."""
+
+    def resolve(self, relative: str) -> Path: ...
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """A stored image and its object path in the bucket."""
+
+    source: Path
+    storage_path: str
+
+
+@dataclass
+class ExportTables:
+    """The rows of every table in load order, the image files they name, and what was left out."""
+
+    rows: dict[str, list[Row]] = field(default_factory=lambda: {table.name: [] for table in TABLES})
+    files: list[ImageFile] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def __getitem__(self, table: str) -> list[Row]:
+        return self.rows[table]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table."""
+        return {name: len(rows) for name, rows in self.rows.items()}
+
+
+def preset_characters() -> list[Character]:
+    """The built-in character library as records."""
+    return [Character.model_validate(preset, from_attributes=True) for preset in PRESET_CHARACTERS]
+
+
+def build_tables(
+    jobs: Iterable[Job],
+    comics: Iterable[Comic],
+    custom_characters: Iterable[Character],
+    *,
+    images: ImageResolver,
+    bucket: str = DEFAULT_BUCKET,
+    cast_only: bool = False,
+) -> ExportTables:
+    """Rows for `jobs`, `comics` (with their scenes, panels and images) and the character library.
+
+    With `cast_only`, the library is narrowed to the characters the comics cast.
+    """
+    tables = ExportTables()
+    job_ids: set[UUID] = set()
+    for job in sorted(jobs, key=lambda j: (j.created_at, str(j.id))):
+        if job.id not in job_ids:
+            job_ids.add(job.id)
+            tables["jobs"].append(job_row(job))
+    seen: set[UUID] = set()
+    comics = sorted(comics, key=lambda c: (c.created_at, str(c.id)))
+    for comic in comics:
+        if problem := _problem_with(comic, seen):
+            tables.problems.append(f"comic {comic.id} left out: {problem}")
+            continue
+        seen.update(_ids_of(comic))
+        _add_comic(tables, comic, job_ids, images, bucket)
+    cast = {member.character_type for comic in comics for member in comic.characters}
+    for character in [*preset_characters(), *sorted(custom_characters, key=lambda c: c.character_type)]:
+        if not cast_only or character.character_type in cast:
+            tables["characters"].append(character_row(character))
+    for problem in tables.problems:
+        log.warning("export: %s", problem)
+    return tables
+
+
+def _ids_of(comic: Comic) -> list[UUID]:
+    return [comic.id, *(s.id for s in comic.scenes), *(p.id for p in comic.panels)]
+
+
+def _problem_with(comic: Comic, seen: set[UUID]) -> str | None:
+    ids = _ids_of(comic)
+    if len(set(ids)) != len(ids) or seen.intersection(ids):
+        return "its ids repeat ids of another comic or of itself"
+    numbers = [s.scene_id for s in comic.scenes]
+    if len(set(numbers)) != len(numbers) or len({p.panel_id for p in comic.panels}) != len(comic.panels):
+        return "two scenes or two panels share a number"
+    missing = sorted({p.scene_id for p in comic.panels} - set(numbers))
+    return f"panels draw scenes it does not have: {missing}" if missing else None
+
+
+def _add_comic(tables: ExportTables, comic: Comic, job_ids: set[UUID], images: ImageResolver, bucket: str) -> None:
+    job_id = comic.job_id if comic.job_id in job_ids else None
+    if job_id is None:
+        tables.problems.append(f"comic {comic.id}: its job {comic.job_id} is not stored; comics.job_id is NULL")
+    tables["comics"].append(comic_row(comic, job_id))
+    scene_uuid = {scene.scene_id: scene.id for scene in comic.scenes}
+    tables["scenes"].extend(scene_row(comic.id, scene) for scene in comic.scenes)
+    for panel in comic.panels:
+        tables["panels"].append(panel_row(comic.id, panel, scene_uuid[panel.scene_id]))
+        try:
+            source = images.resolve(panel.image_path)
+        except MediaNotFound:
+            tables.problems.append(f"comic {comic.id} panel {panel.panel_id}: image file {panel.image_path} missing")
+            continue
+        suffix = source.suffix.lower() if source.suffix.lower() in _IMAGE_SUFFIXES else ".bin"
+        storage_path = f"comics/{comic.id}/panel-{panel.panel_id}{suffix}"
+        tables.files.append(ImageFile(source, storage_path))
+        tables["images"].append(image_row(comic.id, panel, bucket, storage_path))

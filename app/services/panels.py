@@ -1,0 +1,62 @@
+"""What a parent can do with one panel of a finished comic: redraw it, list its versions, restore one.
+
+Redraw and restore are background steps (see revisions.py). The state check and the change run
+inside the job's lock, like every other action, so a second revision cannot start while one runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+from uuid import UUID
+
+from app.models.records import Job, Panel, PanelChange, PanelVersion
+from app.models.states import JobStatus, JobStep
+from app.services.revisions import find_panel, find_version, panel_history
+from app.services.runner import JobRunner
+from app.services.workflow import STEP_PROGRESS, Action, ensure_allowed
+from app.storage.data_manager import DataManager
+
+Step = Callable[[UUID], Coroutine[Any, Any, None]]
+
+
+class PanelService:
+    """Redraw, version listing and restore for the panels of finished comics."""
+
+    def __init__(self, data: DataManager, runner: JobRunner, revise: Step) -> None:
+        self._data = data
+        self._runner = runner
+        self._revise = revise
+
+    async def redraw(self, job_id: UUID, panel_id: int, prompt: str | None, seed: int | None) -> Job:
+        """Redraw one panel in the background, keeping its current picture as a version."""
+        change = PanelChange(panel_id=panel_id, prompt=prompt, seed=seed)
+        return await self._start(job_id, Action.REDRAW_PANEL, change, JobStep.REDRAWING_PANEL)
+
+    async def restore(self, job_id: UUID, panel_id: int, version: int) -> Job:
+        """Show an earlier version of a panel again, in the background (re-lettered, page recomposed)."""
+        change = PanelChange(panel_id=panel_id, version=version)
+        return await self._start(job_id, Action.SELECT_VERSION, change, JobStep.RESTORING_PANEL)
+
+    async def versions(self, job_id: UUID, panel_id: int) -> tuple[Panel, list[PanelVersion]]:
+        """A panel of the job and every picture it has had."""
+        job = await self._data.get_job(job_id)
+        ensure_allowed(job, Action.VIEW_RESULT)
+        panel = find_panel(job, panel_id)
+        return panel, panel_history(panel)
+
+    async def _start(self, job_id: UUID, action: Action, change: PanelChange, step: JobStep) -> Job:
+        def start(job: Job) -> None:
+            ensure_allowed(job, action)
+            panel = find_panel(job, change.panel_id)
+            if change.version is not None:
+                find_version(panel, change.version)
+            job.pending_panel = change
+            job.status = JobStatus.PROCESSING
+            job.step = step
+            job.progress = STEP_PROGRESS[step]
+            job.error = None
+
+        job = await self._data.update_job(job_id, start)
+        self._runner.start(job.id, self._revise(job.id))
+        return job

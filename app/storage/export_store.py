@@ -1,0 +1,33 @@
+"""Finished exports under DATA_DIR/exports/<export_id>/, one folder each, named by a UUID."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from uuid import UUID
+
+from app.errors import ExportNotFound
+
+# Written last, inside a folder that is renamed into place when complete: its presence means done.
+_MANIFEST = "manifest.json"
+
+
+class ExportStore:
+    """Where exports are written and found again."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir.resolve() / "exports"
+
+    def folder_for(self, export_id: UUID) -> Path:
+        """The folder of one export (it may not exist yet)."""
+        return self.root / str(UUID(str(export_id)))
+
+    def _locate(self, export_id: UUID) -> Path:
+        folder = self.folder_for(export_id)
+        if not (folder / _MANIFEST).is_file():
+            raise ExportNotFound(f"no export with id {export_id}")
+        return folder
+
+    async def locate(self, export_id: UUID) -> Path:
+        """The folder of a complete export; raises ExportNotFound."""
+        return await asyncio.to_thread(self._locate, export_id)

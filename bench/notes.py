@@ -1,0 +1,102 @@
+"""The prose of `bench/results.md`: how each figure was obtained, with this run's numbers in it."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+
+from bench.latency import Crowd, EndToEnd, Timing
+from bench.scale import Scale
+
+
+def _setup(timing: Timing) -> str:
+    return (
+        f"L = {timing.llm} s per LLM call, I = {timing.image} s per image, "
+        f"IMAGE_CONCURRENCY = {timing.concurrency}; {os.cpu_count()} CPUs, Python {platform.python_version()}. "
+        "The service runs as `python main.py serve` on 127.0.0.1 with the real `openai` and `fal_client` SDKs, "
+        "pointed at the local fakes (`bench/fakes.py`, a process of their own; the fal.ai fake serves HTTPS and "
+        "renders a real PNG for every image)."
+    )
+
+
+def _seconds(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values) + " s"
+
+
+def _critical_path(repeats: int, e2e: list[EndToEnd]) -> str:
+    runs = "; ".join(
+        f"{run.panels} panels: {_seconds(run.seconds)} to completed, {_seconds(run.drawn_seconds)} to the last "
+        f"panel stored (critical path {run.critical_path:.2f} s, ratios {run.ratio:.3f} and {run.drawn_ratio:.3f})"
+        for run in e2e
+    )
+    return (
+        "critical path(n) = L + ceil(n / IMAGE_CONCURRENCY) · I: the one LLM call that writes every image prompt, "
+        "then the panels, drawn in waves of IMAGE_CONCURRENCY at once (1 to 6 panels: one wave, L + I; 8 and 12 "
+        "panels with concurrency 6: two waves, L + 2·I). Scene writing comes before the parent's review, so it is "
+        "not part of this wait. The time runs from just before `POST /comics/{id}/generate` is sent to the job's "
+        "`completed_at` stamp (the service's clock, same machine), so it includes everything that is ours: the "
+        "prompt call, fal's queue, polling (`fal_client` polls every 0.1 s), downloads, Pillow checks, atomic "
+        f"writes{_FINISHING_NOTE if _finishing() else ''} and the comic document. The ratio is the median of "
+        f"{repeats} comics per size. The time to the last panel stored (from that panel's record) splits the "
+        f"drawing from what follows it. Times: {runs}."
+    )
+
+
+_FINISHING_NOTE = (
+    ", the finishing step (`app/services/finishing.py`: every panel lettered, the page composed, two PDFs "
+    "rendered; see the CPU rows for what that costs)"
+)
+
+
+def _finishing() -> bool:
+    return importlib.util.find_spec("app.services.finishing") is not None
+
+
+def _load(poll_interval: float, load: Crowd) -> str:
+    return (
+        f"{load.comics} comics of {load.panels} panels are started together; the batch took "
+        f"{load.batch_seconds:.2f} s against {load.ideal_seconds:.2f} s if nothing were shared "
+        f"({load.comics / load.batch_seconds:.2f} comics/s against {load.comics / load.ideal_seconds:.2f}). "
+        "IMAGE_CONCURRENCY limits each comic, not the service, so the throughput the limit allows is the number of "
+        "comics over one comic's critical path. Meanwhile a second client polls `GET /comics/{id}/status` of the "
+        f"comics in turn, pausing {poll_interval * 1000:.0f} ms between polls. The service process used "
+        f"{load.service_cpu_seconds:.1f} s of CPU meanwhile (writing the scenes of these comics included), on the "
+        "same cores as the fakes and the poller."
+    )
+
+
+def _store(samples: int, store: Scale) -> str:
+    built = "reused from the cache" if store.store.cached else "built in this run"
+    return (
+        f"{store.store.comics} finished comics (job and comic documents, six PNG panels each), {built} (build "
+        f"took {store.store.build_seconds:.1f} s; cached under `bench/cache/`). They are written directly at the "
+        "storage layer's paths with the records the pipeline writes, not through the pipeline (which would take "
+        "about 40 minutes): a few comics are made by the offline providers and copied with new ids, dates and "
+        f"seeds; see `bench/store.py`. Latencies are the p99 of {samples} requests (result: {2 * samples}) at "
+        "random pages and comics over a keep-alive connection. Start-up is process start to the first `/health` "
+        f"answer, median of {len(store.startup_seconds)} starts "
+        f"({', '.join(f'{s:.2f}' for s in store.startup_seconds)} s). Memory comes from /proc/<pid>/status."
+    )
+
+
+_CPU = (
+    "`time.process_time` in the benchmark process (median of 3 rounds) for one 6-panel comic by the offline writer: "
+    "drawing with the offline illustrator (used when there is no fal.ai key), then, with `app/rendering/`, what "
+    "finishing a comic does: lettering the panels, composing the page and rendering the PDFs. No targets: they "
+    "show what a comic costs on top of the providers, on the same cores that serve the API."
+)
+
+
+def sections(
+    args: argparse.Namespace, timing: Timing, e2e: list[EndToEnd], load: Crowd, store: Scale
+) -> list[tuple[str, str]]:
+    """(heading, paragraph) pairs for results.md."""
+    return [
+        ("Setup", _setup(timing)),
+        ("How the critical path is computed", _critical_path(args.repeats, e2e)),
+        ("Many comics at once", _load(args.poll_interval, load)),
+        ("The store at 10,000 comics", _store(args.samples, store)),
+        ("CPU cost of our rendering", _CPU),
+    ]

@@ -1,0 +1,95 @@
+"""The service on a data folder of 10,000 comics: start-up time, memory, and read latencies."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench.harness import BenchError, Service, service_env, start_service, stop_service
+from bench.store import StoreInfo
+
+API = "/api/v1"
+
+
+@dataclass
+class Scale:
+    """What the store-scale section measured."""
+
+    store: StoreInfo
+    startup_seconds: list[float] = field(default_factory=list)
+    rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def startup(self) -> float:
+        """Median start-up time."""
+        return statistics.median(self.startup_seconds)
+
+
+def _peak_rss_mb(service: Service) -> float:
+    for line in Path(f"/proc/{service.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise BenchError("no VmHWM line in /proc/<pid>/status")
+
+
+def _timed(http: httpx.Client, path: str, params: dict[str, object] | None = None) -> tuple[float, dict]:
+    started = time.perf_counter()
+    response = http.get(path, params=params)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise BenchError(f"GET {path} answered {response.status_code}: {response.text[:300]}")
+    return elapsed, response.json()
+
+
+def _reads(http: httpx.Client, expected: int, samples: int, rng: random.Random) -> dict[str, list[float]]:
+    _, stats = _timed(http, f"{API}/storage/stats")
+    if stats["json_storage"]["total_comics"] != expected:
+        raise BenchError(f"the store holds {stats['json_storage']['total_comics']} comics, expected {expected}")
+    job_ids: list[str] = []
+    lat: dict[str, list[float]] = {"stats": [], "jobs": [], "jobs?status": [], "result": []}
+    for _ in range(samples):
+        lat["stats"].append(_timed(http, f"{API}/storage/stats")[0])
+        offset = rng.randrange(expected - 20)
+        elapsed, page = _timed(http, f"{API}/jobs", {"limit": 20, "offset": offset})
+        if page["total"] != expected or len(page["jobs"]) != 20:
+            raise BenchError(f"GET /jobs at offset {offset} gave {len(page['jobs'])} of {page['total']} jobs")
+        lat["jobs"].append(elapsed)
+        job_ids += [job["job_id"] for job in page["jobs"]]
+        params = {"status": "completed", "limit": 20, "offset": rng.randrange(expected - 20)}
+        lat["jobs?status"].append(_timed(http, f"{API}/jobs", params)[0])
+    for job_id in rng.sample(job_ids, min(len(job_ids), samples * 2)):
+        elapsed, comic = _timed(http, f"{API}/comics/{job_id}/result")
+        if comic["job_id"] != job_id or not comic["panels"]:
+            raise BenchError(f"GET result of {job_id} gave no panels")
+        lat["result"].append(elapsed)
+    return lat
+
+
+def measure(store: StoreInfo, starts: int, samples: int) -> Scale:
+    """Start the service `starts` times on the store, then time its reads and read its memory."""
+    scale = Scale(store)
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory(prefix="fable-bench-scale-") as tmp:
+        log = Path(tmp) / "server.log"
+        for attempt in range(starts):
+            service = start_service(service_env(store.data_dir), log)
+            scale.startup_seconds.append(service.ready_seconds)
+            if attempt < starts - 1:
+                stop_service(service)
+        try:
+            with service.client() as http:
+                for _ in range(3):  # warm up: connections, code paths
+                    _timed(http, f"{API}/storage/stats")
+                scale.latencies = _reads(http, store.comics, samples, rng)
+            scale.rss_mb, scale.peak_rss_mb = service.rss_mb(), _peak_rss_mb(service)
+        finally:
+            stop_service(service)
+    return scale

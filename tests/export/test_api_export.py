@@ -1,0 +1,96 @@
+"""`POST /api/v1/export` and `GET /api/v1/export/{export_id}.zip`, on comics made through the workflow itself."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from app.export.schema import TABLES
+from tests.utils.flow import API, completed_job
+from tests.utils.postgres import psql
+
+
+def _comic_id(client: TestClient, job_id: str) -> str:
+    return client.get(f"{API}/comics/{job_id}/status").json()["comic_id"]
+
+
+def test_export_of_two_comics_downloads_as_a_zip_that_loads(
+    client: TestClient, data_dir: Path, tmp_path: Path, database: str
+) -> None:
+    completed_job(client)
+    completed_job(client, style="cartoon")
+
+    response = client.post(f"{API}/export")
+    assert response.status_code == 201, response.text
+    manifest = response.json()
+    assert manifest["tables"] == {"jobs": 2, "comics": 2, "scenes": 12, "panels": 12, "images": 12, "characters": 8}
+    assert manifest["comic_id"] is None
+    assert manifest["bucket"] == "comics"
+    assert manifest["problems"] == []
+    export_id = manifest["export_id"]
+    assert manifest["download_url"] == f"{API}/export/{export_id}.zip"
+    assert (data_dir / "exports" / export_id / "manifest.json").is_file()
+
+    download = client.get(manifest["download_url"])
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "application/zip"
+    assert f"fable-tales-export-{export_id}.zip" in download.headers["content-disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    assert archive.testzip() is None
+    root = f"fable-tales-export-{export_id}"
+    names = {name.removeprefix(f"{root}/") for name in archive.namelist()}
+    assert names == {f["path"] for f in manifest["files"]} | {"manifest.json"}
+    for file in manifest["files"]:
+        data = archive.read(f"{root}/{file['path']}")
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (file["bytes"], file["sha256"])
+
+    archive.extractall(tmp_path / "unzipped")
+    folder = tmp_path / "unzipped" / root
+    psql(database, folder / "schema.sql", folder / "data.sql")
+    with psycopg.connect(database) as conn:
+        for table in TABLES:
+            assert conn.execute(f"SELECT count(*) FROM {table.name}").fetchone() == (manifest["tables"][table.name],)
+        images = conn.execute("SELECT bucket, storage_path, sha256, size_bytes FROM images").fetchall()
+    # Every image row points at its file in the folder, and describes it truly.
+    files = {f["path"]: f for f in manifest["files"]}
+    for bucket, storage_path, sha256, size in images:
+        file = files[f"storage/{bucket}/{storage_path}"]
+        assert (file["sha256"], file["bytes"]) == (sha256, size)
+
+
+def test_export_of_one_comic(client: TestClient) -> None:
+    first = completed_job(client)
+    completed_job(client)
+    comic_id = _comic_id(client, first)
+    response = client.post(f"{API}/export", json={"comic_id": comic_id})
+    assert response.status_code == 201, response.text
+    manifest = response.json()
+    assert manifest["comic_id"] == comic_id
+    assert manifest["tables"] == {"jobs": 1, "comics": 1, "scenes": 6, "panels": 6, "images": 6, "characters": 2}
+    images = [f["path"] for f in manifest["files"] if f["path"].startswith("storage/")]
+    assert images == [f"storage/comics/comics/{comic_id}/panel-{n}.png" for n in range(1, 7)]
+
+
+def test_bad_requests_get_clear_4xx(client: TestClient, data_dir: Path) -> None:
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert client.post(f"{API}/export", json={"comic_id": unknown}).status_code == 404
+    assert client.post(f"{API}/export", json={"comic_id": "../../etc"}).status_code == 422
+    assert client.post(f"{API}/export", json={"comic": unknown}).status_code == 422
+    assert client.get(f"{API}/export/{unknown}.zip").status_code == 404
+    assert client.get(f"{API}/export/not-a-uuid.zip").status_code == 422
+    assert client.get(f"{API}/export/..%2F..%2Fjobs.zip").status_code in (404, 422)
+    assert not (data_dir / "exports").exists() or not any((data_dir / "exports").iterdir())
+
+
+def test_an_empty_store_exports_the_character_library(client: TestClient) -> None:
+    response = client.post(f"{API}/export", json={})
+    assert response.status_code == 201, response.text
+    assert response.json()["tables"] == {
+        "jobs": 0, "comics": 0, "scenes": 0, "panels": 0, "images": 0, "characters": 8,
+    }  # fmt: skip
+    assert client.get(response.json()["download_url"]).status_code == 200
