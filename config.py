@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     image_timeout_seconds: float = Field(default=180.0, gt=0)
     max_image_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
 
+    resume_on_start: bool = False
+
     retry_attempts: int = Field(default=4, ge=1, le=10)
     retry_base_delay_seconds: float = Field(default=0.5, ge=0)
     retry_total_seconds: float = Field(default=60.0, gt=0)

@@ -8,6 +8,7 @@ know nothing of jobs or files.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -48,6 +49,11 @@ class ImageRequest:
     scene: SceneDraft
     cast: list[CastMember] = field(default_factory=list)
     style: ArtStyle | None = None
+    # A provider request an earlier attempt started (the process may have died while it ran):
+    # providers that can, pick it up instead of paying for the same picture again.
+    resume_id: str | None = None
+    # Told the provider's request id as soon as there is one, so the job can record it.
+    on_submitted: Callable[[str], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

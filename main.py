@@ -1,4 +1,5 @@
-"""Command line: `python main.py [serve]` runs the API, `generate TOPIC` makes a comic, `export` moves to Supabase."""
+"""Command line: `python main.py [serve]` runs the API, `generate TOPIC` makes a comic, `export` moves to Supabase,
+`doctor` checks the data folder."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from app.export.cli import add_export_command, run_export_command
 from app.models.records import CharacterChoice, Job
 from app.models.states import AgeGroup, JobStatus
 from app.services.container import Services
+from app.services.doctor_cli import add_doctor_command, run_doctor_command
 from config import get_settings
 from external_services import ProviderError
 from master_prompts import DEFAULT_STYLE, STYLES
@@ -43,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--style", choices=sorted(STYLES), default=DEFAULT_STYLE, help="art style preset")
     generate.add_argument("--panels", type=_panel_count, default=6, metavar="N", help="panels, 1-12 (default 6)")
     add_export_command(commands)
+    add_doctor_command(commands)
     return parser
 
 
@@ -160,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
     if args.command == "export":
         return run_export_command(args, settings)
+    if args.command == "doctor":
+        return run_doctor_command(args, settings)
     if args.command in (None, "serve"):
         if args.command is None:
             args = _parser().parse_args(["serve"])

@@ -51,6 +51,14 @@ class InvalidRequest(FableError):
     """The request is well-formed but names something that cannot be used."""
 
 
+class UnsafeContent(InvalidRequest):
+    """Text that is not suitable for a children's comic: a topic, feedback or a scene the moderator flagged."""
+
+    def __init__(self, message: str, categories: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.categories = categories
+
+
 class InvalidImage(FableError):
     """Bytes a provider returned are not a usable image."""
 

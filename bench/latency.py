@@ -49,6 +49,11 @@ class EndToEnd:
     critical_path: float
 
     @property
+    def label(self) -> str:
+        """The panel count in words, e.g. "6 panels"."""
+        return f"{self.panels} panel{'' if self.panels == 1 else 's'}"
+
+    @property
     def ratio(self) -> float:
         """Median measured time over the critical path."""
         return statistics.median(self.seconds) / self.critical_path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -22,15 +23,22 @@ class Scale:
     """What the store-scale section measured."""
 
     store: StoreInfo
+    cold_startup: float = 0.0  # the first start, without the start-up caches under DATA_DIR/.cache
     startup_seconds: list[float] = field(default_factory=list)
+    empty_startup_seconds: list[float] = field(default_factory=list)  # the same service on an empty folder
     rss_mb: float = 0.0
     peak_rss_mb: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def startup(self) -> float:
-        """Median start-up time."""
+        """Median start-up time of the restarts (start-up caches in place)."""
         return statistics.median(self.startup_seconds)
+
+    @property
+    def empty_startup(self) -> float:
+        """Median start-up time on an empty data folder: imports and wiring, no data."""
+        return statistics.median(self.empty_startup_seconds)
 
 
 def _peak_rss_mb(service: Service) -> float:
@@ -73,16 +81,24 @@ def _reads(http: httpx.Client, expected: int, samples: int, rng: random.Random) 
     return lat
 
 
-def measure(store: StoreInfo, starts: int, samples: int) -> Scale:
-    """Start the service `starts` times on the store, then time its reads and read its memory."""
+def measure(store: StoreInfo, restarts: int, samples: int) -> Scale:
+    """Start the service on the store once cold and `restarts` times more, then time its reads and read its memory."""
     scale = Scale(store)
     rng = random.Random(7)
+    shutil.rmtree(store.data_dir / ".cache", ignore_errors=True)  # the service's start-up caches
     with tempfile.TemporaryDirectory(prefix="fable-bench-scale-") as tmp:
         log = Path(tmp) / "server.log"
-        for attempt in range(starts):
+        for _ in range(restarts):
+            service = start_service(service_env(Path(tmp) / "empty"), log)
+            scale.empty_startup_seconds.append(service.ready_seconds)
+            stop_service(service)
+        for attempt in range(restarts + 1):
             service = start_service(service_env(store.data_dir), log)
-            scale.startup_seconds.append(service.ready_seconds)
-            if attempt < starts - 1:
+            if attempt == 0:
+                scale.cold_startup = service.ready_seconds
+            else:
+                scale.startup_seconds.append(service.ready_seconds)
+            if attempt < restarts:
                 stop_service(service)
         try:
             with service.client() as http:

@@ -126,6 +126,22 @@ class Providers(BaseModel):
     image: str | None = None
 
 
+class Usage(BaseModel):
+    """What a job cost in provider calls, so the creator sees what a comic cost."""
+
+    llm_calls: int = 0
+    llm_tokens: int = 0
+    images: int = 0
+
+
+class StateChange(BaseModel):
+    """When a job entered a status and step."""
+
+    status: JobStatus
+    step: JobStep
+    at: datetime = Field(default_factory=utcnow)
+
+
 class Job(BaseModel):
     """The workflow record of one comic, from topic to finished pages."""
 
@@ -148,8 +164,16 @@ class Job(BaseModel):
     seed: int
     panels: list[Panel] = Field(default_factory=list)
     pending_panel: PanelChange | None = None
+    # Scene number -> the image provider's id for a request in flight, so a resumed job can
+    # collect the picture it already asked for instead of paying for it twice.
+    image_requests: dict[int, str] = Field(default_factory=dict)
+    # Scene number -> the full image prompt, kept from the first attempt so a resumed job neither
+    # pays for the prompt call again nor stores a prompt that differs from the picture's.
+    panel_prompts: dict[int, str] = Field(default_factory=dict)
     providers: Providers
     attempts: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    history: list[StateChange] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from app.models.records import CastMember, Character, CharacterChoice, Comic, Job, Providers, Scene, SceneFeedback
+from app.models.records import (
+    CastMember,
+    Character,
+    CharacterChoice,
+    Comic,
+    Job,
+    Providers,
+    Scene,
+    SceneFeedback,
+    StateChange,
+    Usage,
+)
 from app.models.states import AgeGroup, JobStatus, JobStep
 from app.services.workflow import Action, allowed_actions
 
@@ -26,6 +37,9 @@ class ErrorResponse(BaseModel):
     """Every error answer: a sentence saying what went wrong and what to do."""
 
     detail: Any = Field(examples=["cannot generate now: the job is requires_action at step character_selection"])
+    categories: list[str] | None = Field(
+        default=None, description="only for unsafe content (422): the moderation categories found", examples=[None]
+    )
 
 
 # -- requests ---------------------------------------------------------------------------------
@@ -135,6 +149,8 @@ class JobStatusResponse(BaseModel):
     panel_count: int
     attempts: int
     providers: Providers
+    usage: Usage
+    history: list[StateChange] = Field(description="every status/step the job entered, with the time")
     actions: list[Action]
     created_at: datetime
     updated_at: datetime
@@ -306,19 +322,41 @@ class ImageStorageStats(BaseModel):
     total_size_mb: float
 
 
+class StorageProblem(BaseModel):
+    """A stored document that cannot be read; it is skipped everywhere until mended or removed."""
+
+    document: str = Field(
+        description="its path inside DATA_DIR", examples=["jobs/0b7e3c2a-5d1f-4e8a-9c6b-2f4d8a1e7c3b.json"]
+    )
+    problem: str = Field(examples=["Invalid JSON: EOF while parsing an object at line 40 column 0"])
+
+
 class StorageStats(BaseModel):
     """What the data folder holds."""
 
     json_storage: JsonStorageStats
     image_storage: ImageStorageStats
     total_storage_mb: float
+    problems: list[StorageProblem] = Field(
+        default_factory=list, description="unreadable documents (`python main.py doctor` checks everything)"
+    )
+
+
+class StorageHealth(BaseModel):
+    """The data folder's condition, as far as the service knows it without reading the disk."""
+
+    corrupt_documents: int = Field(description="documents that do not parse; see GET /api/v1/storage/stats")
 
 
 class HealthResponse(BaseModel):
     """Liveness plus which providers are active."""
 
-    status: str = Field(examples=["ok"])
+    status: Literal["ok", "degraded"] = Field(
+        examples=["ok"], description="`degraded` when some stored documents cannot be read"
+    )
     version: str
     providers: Providers
     text_model: str | None = Field(description="the chat model, when the text provider is OpenAI")
     image_model: str | None = Field(description="the fal endpoint, when the image provider is fal")
+    moderation: str = Field(description="what screens topics, feedback and scenes: `openai` or `wordlist`")
+    storage: StorageHealth

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import dataclasses
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -45,6 +46,21 @@ class FalImageModel:
         )
 
     async def draw(self, request: ImageRequest) -> DrawnImage:
+        """Draw one panel; an image the safety checker flags is drawn once more with the next seed."""
+        try:
+            return await self._draw_once(request)
+        except _FlaggedImage as exc:
+            log.warning("%s; drawing it again with seed %d", exc, request.seed + 1)
+        again = dataclasses.replace(request, seed=request.seed + 1, resume_id=None)
+        try:
+            return await self._draw_once(again)
+        except _FlaggedImage:
+            raise ProviderError(
+                f"fal.ai's safety checker flagged the image as not safe for work twice "
+                f"(seeds {request.seed} and {again.seed}); try another prompt"
+            ) from None
+
+    async def _draw_once(self, request: ImageRequest) -> DrawnImage:
         """Submit the prompt to the queue, wait for the result and download the image."""
         arguments = {
             "prompt": request.prompt,
@@ -55,21 +71,22 @@ class FalImageModel:
             "output_format": "png",
         }
         try:
-            handle = await retrying(
-                lambda: _transient(self._fal.submit(self.model, arguments=arguments)), self._policy, "fal.ai submit"
-            )
-            try:
-                # A failed poll polls the same request again: a retry never pays for a second image.
-                result = await retrying(lambda: _transient(handle.get()), self._policy, "fal.ai result")
-            except asyncio.CancelledError:
-                # Cancelled or timed out here: stop paying for a picture nobody will store.
-                await asyncio.shield(_cancel_quietly(handle))
-                raise
+            result = await self._resume(request.resume_id) if request.resume_id else None
+            if result is None:
+                handle = await retrying(
+                    lambda: _transient(self._fal.submit(self.model, arguments=arguments)), self._policy, "fal.ai submit"
+                )
+                if request.on_submitted is not None:
+                    await request.on_submitted(handle.request_id)
+                result = await self._result(handle)
         except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
             raise ProviderError(f"fal.ai request failed: {exc}") from exc
         images = result.get("images") if isinstance(result, dict) else None
         if not images or not isinstance(images[0], dict) or not isinstance(images[0].get("url"), str):
             raise ProviderError("fal.ai returned no image")
+        flags = result.get("has_nsfw_concepts")
+        if isinstance(flags, list) and flags and flags[0] is True:  # one flag per image; we ask for one
+            raise _FlaggedImage(f"fal.ai's safety checker flagged the image drawn with seed {request.seed}")
         url: str = images[0]["url"]
         data, content_type = await retrying(lambda: self._download(url), self._policy, "image download")
         seed = result.get("seed")
@@ -79,6 +96,24 @@ class FalImageModel:
             seed=seed if isinstance(seed, int) else request.seed,
             source_url=None if url.startswith("data:") else url,
         )
+
+    async def _result(self, handle: fal_client.AsyncRequestHandle) -> dict:
+        try:
+            # A failed poll polls the same request again: a retry never pays for a second image.
+            return await retrying(lambda: _transient(handle.get()), self._policy, "fal.ai result")
+        except asyncio.CancelledError:
+            # Cancelled or timed out here: stop paying for a picture nobody will store.
+            await asyncio.shield(_cancel_quietly(handle))
+            raise
+
+    async def _resume(self, request_id: str) -> dict | None:
+        """The result of a request an earlier attempt submitted, or None when it is gone or was cancelled."""
+        handle = await self._fal.get_handle(self.model, request_id)
+        try:
+            return await self._result(handle)
+        except fal_client.client.FalClientHTTPError as exc:
+            log.info("fal.ai request %s cannot be resumed (%s); submitting again", request_id, exc)
+            return None
 
     async def _download(self, url: str) -> tuple[bytes, str]:
         scheme = urlsplit(url).scheme.lower()
@@ -109,6 +144,10 @@ class FalImageModel:
     async def aclose(self) -> None:
         """Close the download client (fal_client's own client has no close method)."""
         await self._http.aclose()
+
+
+class _FlaggedImage(ProviderError):
+    """fal.ai's safety checker found NSFW concepts in the image (it then sends a black picture)."""
 
 
 async def _transient(call: Awaitable[T]) -> T:

@@ -26,6 +26,7 @@ from app.models.story import (
     check_scene_ids,
 )
 from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
+from app.providers.usage import record_llm_call
 from config import Settings
 from external_services import ProviderError, StoryBrief
 from master_prompts import ArtStyle
@@ -109,6 +110,7 @@ class OpenAITextModel:
             except openai.OpenAIError as exc:  # HTTP errors after the SDK's retries, length, filter
                 raise ProviderError(f"OpenAI request failed: {exc}") from exc
             else:
+                record_llm_call(completion.usage.total_tokens if completion.usage else 0)
                 message = completion.choices[0].message
                 if message.refusal:
                     raise ProviderError(f"the model refused: {message.refusal}")

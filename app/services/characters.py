@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from app.errors import Conflict, InvalidRequest
 from app.models.records import CastMember, Character, CharacterChoice
+from app.providers.moderation import Moderator
+from app.providers.word_list import WordListModerator
+from app.services.safety import ensure_safe
 from app.storage.data_manager import DataManager
 from master_prompts import PRESET_CHARACTERS
 from utils import utcnow
@@ -37,8 +40,10 @@ def suits(character: Character, age_group: str) -> bool:
 class CharacterLibrary:
     """Looks characters up and casts them into a job."""
 
-    def __init__(self, data: DataManager) -> None:
+    def __init__(self, data: DataManager, moderator: Moderator | None = None) -> None:
         self._data = data
+        # A custom character's name and looks reach every page it is cast in, so they are screened.
+        self._moderator = moderator or WordListModerator()
 
     async def list(self, age_group: str | None = None) -> list[Character]:
         """Presets first, then custom characters by type; optionally only those suiting `age_group`."""
@@ -50,6 +55,8 @@ class CharacterLibrary:
         """Store a custom character; its type must not clash with a preset or another custom one."""
         if character.character_type in PRESETS:
             raise Conflict(f"{character.character_type!r} is a preset character type")
+        looks = "\n".join([character.character_type, character.name, character.description, *character.visual_tags])
+        await ensure_safe(self._moderator, [("the character", looks)])
         stored = character.model_copy(update={"custom": True, "created_at": utcnow()})
         return await self._data.add_character(stored)
 

@@ -15,10 +15,12 @@ from uuid import UUID
 from app.errors import ComicNotFound, Conflict, InvalidRequest, InvalidState, SceneNotFound
 from app.models.records import CharacterChoice, Comic, Job, Providers, Scene, SceneFeedback
 from app.models.states import AgeGroup, JobStatus, JobStep
+from app.providers.moderation import Moderator
 from app.services.characters import CharacterLibrary
 from app.services.panels import PanelService
 from app.services.pipeline import Pipeline
 from app.services.runner import JobRunner
+from app.services.safety import ensure_safe
 from app.services.workflow import STEP_PROGRESS, Action, ensure_allowed
 from app.storage.data_manager import DataManager
 from master_prompts import DEFAULT_STYLE, STYLES
@@ -32,14 +34,21 @@ class ComicService:
     """One method per thing a parent can do with a comic job."""
 
     def __init__(
-        self, data: DataManager, runner: JobRunner, pipeline: Pipeline, library: CharacterLibrary, providers: Providers
+        self,
+        data: DataManager,
+        runner: JobRunner,
+        pipeline: Pipeline,
+        library: CharacterLibrary,
+        providers: Providers,
+        moderator: Moderator,
     ) -> None:
         self.data = data
+        self._moderator = moderator
         self.library = library
         self._runner = runner
         self._pipeline = pipeline
         self._providers = providers
-        self.panels = PanelService(data, runner, pipeline.revise_panel)
+        self.panels = PanelService(data, runner, pipeline.revise_panel, moderator)
         # Which pipeline step to (re-)enter for a job stopped in a given processing step.
         self._steps: dict[JobStep, Callable[[UUID], Coroutine[Any, Any, None]]] = {
             JobStep.GENERATING_SCENES: pipeline.write_scenes,
@@ -49,8 +58,8 @@ class ComicService:
             JobStep.RESTORING_PANEL: pipeline.revise_panel,
         }
 
-    async def recover(self, jobs: list[Job]) -> None:
-        """Mark jobs that were mid-step when the process stopped as interrupted (resumable)."""
+    async def recover(self, jobs: list[Job], resume: bool = False) -> None:
+        """Mark jobs that were mid-step when the process stopped as interrupted, and resume them if asked."""
         for job in jobs:
             if job.status in (JobStatus.PENDING, JobStatus.PROCESSING) and not self._runner.is_running(job.id):
 
@@ -59,12 +68,15 @@ class ComicService:
                     job.error = "the service stopped while this step was running; retry to resume"
 
                 await self.data.update_job(job.id, interrupt)
+                if resume:
+                    await self.retry(job.id)
 
     async def create(
         self, topic: str, age_group: AgeGroup, characters: list[CharacterChoice] | None = None, panel_count: int = 6
     ) -> Job:
         """Start a job: `panel_count` scenes are written in the background, for the given cast if any."""
         cast = await self.library.cast(characters) if characters else []
+        await ensure_safe(self._moderator, [("the topic", topic)])  # before anything is stored or paid for
         job = Job(
             topic=topic,
             age_group=age_group,
@@ -92,6 +104,7 @@ class ComicService:
         ids = [item.scene_id for item in feedback]
         if len(set(ids)) != len(ids):
             raise InvalidRequest("give each scene's feedback once")
+        await ensure_safe(self._moderator, [(f"the feedback on scene {f.scene_id}", f.feedback) for f in feedback])
 
         def start(job: Job) -> None:
             known = {scene.scene_id for scene in job.scenes}
@@ -108,6 +121,7 @@ class ComicService:
 
     async def edit_scene(self, job_id: UUID, scene_id: int, changes: dict[str, Any]) -> Scene:
         """Change some fields of one scene by hand."""
+        await ensure_safe(self._moderator, _edited_texts(scene_id, changes))
 
         def edit(job: Job) -> None:
             for index, scene in enumerate(job.scenes):
@@ -202,3 +216,12 @@ def _approve(job: Job) -> None:
     job.status = JobStatus.REQUIRES_ACTION
     job.step = step
     job.progress = STEP_PROGRESS[step]
+
+
+def _edited_texts(scene_id: int, changes: dict[str, Any]) -> list[tuple[str, str]]:
+    # Hand edits reach the page like generated text does, so they are screened alike.
+    return [
+        (f"scene {scene_id}'s {name}", "\n".join(value) if isinstance(value, list) else str(value))
+        for name, value in changes.items()
+        if isinstance(value, str | list)
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models.records import Providers
+from app.providers.moderation import Moderator, build_moderator
 from app.services.characters import CharacterLibrary
 from app.services.comic_service import ComicService
 from app.services.events import JobEvents
@@ -26,6 +27,7 @@ class Services:
     runner: JobRunner
     comics: ComicService
     events: JobEvents
+    moderator: Moderator
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -33,21 +35,24 @@ class Services:
         data = DataManager(settings.data_dir)
         jobs = await data.open()
         text, images = build_text_model(settings), build_image_model(settings)
+        moderator = build_moderator(settings)
         runner = JobRunner(data)
         comics = ComicService(
             data,
             runner,
-            Pipeline(data, text, images, settings),
-            CharacterLibrary(data),
+            Pipeline(data, text, images, settings, moderator),
+            CharacterLibrary(data, moderator),
             Providers(text=text.name, image=images.name),
+            moderator,
         )
-        await comics.recover(jobs)
+        await comics.recover(jobs, resume=settings.resume_on_start)
         events = JobEvents()
         data.listeners.append(events.publish)
-        return cls(settings, data, text, images, runner, comics, events)
+        return cls(settings, data, text, images, runner, comics, events, moderator)
 
     async def aclose(self) -> None:
         """Stop background work, then close the provider clients."""
         await self.runner.shutdown()
         await self.text.aclose()
         await self.images.aclose()
+        await self.moderator.aclose()

@@ -19,7 +19,7 @@ from PIL import Image
 from app.models.records import Comic, Panel, Scene
 from app.rendering.lettering import letter_png
 from app.rendering.page import PageText, compose_page
-from app.rendering.pdf import PAPERS, Paper, render_pdf
+from app.rendering.pdf import Paper, render_pdf
 from app.storage.image_store import ImageStore
 from config import Settings
 
@@ -80,9 +80,9 @@ class Finisher:
             len(pdf_paths),
             time.perf_counter() - started,
         )
-        paper = self._settings.pdf_paper if self._settings.pdf_paper in PAPERS else "a4"
+        main_pdf = pdf_paths[self._settings.pdf_paper]
         return comic.model_copy(
-            update={"panels": panels, "page_path": page_path, "pdf_path": pdf_paths[paper], "pdf_paths": pdf_paths}
+            update={"panels": panels, "page_path": page_path, "pdf_path": main_pdf, "pdf_paths": pdf_paths}
         )
 
     async def _letter(self, comic: Comic, panel: Panel, scene: Scene | None, speakers: list[str]) -> Panel:

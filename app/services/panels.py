@@ -12,8 +12,10 @@ from uuid import UUID
 
 from app.models.records import Job, Panel, PanelChange, PanelVersion
 from app.models.states import JobStatus, JobStep
+from app.providers.moderation import Moderator
 from app.services.revisions import find_panel, find_version, panel_history
 from app.services.runner import JobRunner
+from app.services.safety import ensure_safe
 from app.services.workflow import STEP_PROGRESS, Action, ensure_allowed
 from app.storage.data_manager import DataManager
 
@@ -23,13 +25,16 @@ Step = Callable[[UUID], Coroutine[Any, Any, None]]
 class PanelService:
     """Redraw, version listing and restore for the panels of finished comics."""
 
-    def __init__(self, data: DataManager, runner: JobRunner, revise: Step) -> None:
+    def __init__(self, data: DataManager, runner: JobRunner, revise: Step, moderator: Moderator) -> None:
         self._data = data
+        self._moderator = moderator
         self._runner = runner
         self._revise = revise
 
     async def redraw(self, job_id: UUID, panel_id: int, prompt: str | None, seed: int | None) -> Job:
         """Redraw one panel in the background, keeping its current picture as a version."""
+        if prompt:  # image models draw text too: a parent's own prompt is screened like feedback
+            await ensure_safe(self._moderator, [("the prompt", prompt)])
         change = PanelChange(panel_id=panel_id, prompt=prompt, seed=seed)
         return await self._start(job_id, Action.REDRAW_PANEL, change, JobStep.REDRAWING_PANEL)
 

@@ -15,8 +15,11 @@ from app.errors import FableError
 from app.models.records import Comic, Job, Panel, Scene
 from app.models.states import JobStatus, JobStep
 from app.models.story import SceneDraft, check_prompt_ids, check_scene_ids
+from app.providers.moderation import Moderator
+from app.providers.usage import record_image
 from app.services.finishing import Finisher
 from app.services.revisions import PanelReviser
+from app.services.safety import regenerate_if_unsafe, scene_texts
 from app.services.workflow import STEP_PROGRESS, panel_progress
 from app.storage.data_manager import DataManager
 from app.storage.image_store import probe_image
@@ -49,8 +52,11 @@ def _checked(check: Callable[..., T], *args: object) -> T:
 class Pipeline:
     """The steps the runner executes; each one leaves the job in its next persisted state."""
 
-    def __init__(self, data: DataManager, text: TextModel, images: ImageModel, settings: Settings) -> None:
+    def __init__(
+        self, data: DataManager, text: TextModel, images: ImageModel, settings: Settings, moderator: Moderator
+    ) -> None:
         self._data = data
+        self._moderator = moderator  # generated scenes are screened; flagged ones are written once more
         self._text = text
         self._images = images
         self._settings = settings
@@ -60,7 +66,12 @@ class Pipeline:
     async def write_scenes(self, job_id: UUID) -> None:
         """Write the comic's title and scenes, then wait for the parent's review."""
         job = await self._data.get_job(job_id)
-        script = await self._text.write_script(_brief(job))
+        script = await regenerate_if_unsafe(
+            self._moderator,
+            lambda: self._text.write_script(_brief(job)),
+            lambda script: scene_texts(script.scenes, script.title),
+            "generated scenes",
+        )
         drafts = _checked(check_scene_ids, script.scenes, list(range(1, job.panel_count + 1)))
 
         def done(job: Job) -> None:
@@ -74,7 +85,12 @@ class Pipeline:
         """Rewrite the scenes named in the pending feedback; every other scene stays as it was."""
         job = await self._data.get_job(job_id)
         feedback = job.pending_feedback
-        replies = await self._text.rewrite_scenes(_brief(job), _drafts(job.scenes), feedback)
+        replies = await regenerate_if_unsafe(
+            self._moderator,
+            lambda: self._text.rewrite_scenes(_brief(job), _drafts(job.scenes), feedback),
+            scene_texts,
+            "rewritten scenes",
+        )
         rewritten = {
             draft.scene_id: draft for draft in _checked(check_scene_ids, replies, [f.scene_id for f in feedback])
         }
@@ -93,23 +109,33 @@ class Pipeline:
     async def draw_panels(self, job_id: UUID) -> None:
         """Write the image prompts in one call, draw the missing panels concurrently, save the comic."""
         job = await self._data.get_job(job_id)
-        style = STYLES[job.style or DEFAULT_STYLE]
         drawn = {panel.scene_id for panel in job.panels}
         todo = [scene for scene in job.scenes if scene.scene_id not in drawn]
         if todo:
-            prompts = await self._text.write_panel_prompts(_brief(job), _drafts(todo), job.characters, style)
-            prompts = _checked(check_prompt_ids, prompts, [scene.scene_id for scene in todo])
-            looks = [(member.name, member.description) for member in job.characters]
+            prompts = await self._panel_prompts(job, todo)
             limit = asyncio.Semaphore(self._settings.image_concurrency)
             outcomes = await asyncio.gather(
-                *(
-                    self._draw_panel(job, scene, compose_image_prompt(p.prompt, looks, style), limit)
-                    for scene, p in zip(todo, prompts, strict=True)
-                ),
+                *(self._draw_panel(job, scene, prompts[scene.scene_id], limit) for scene in todo),
                 return_exceptions=True,
             )
             _raise_failures(todo, outcomes)
         await self._finish(job_id)
+
+    async def _panel_prompts(self, job: Job, scenes: list[Scene]) -> dict[int, str]:
+        """The full image prompt per scene: kept ones reused, the rest written in one call and kept."""
+        missing = [scene for scene in scenes if scene.scene_id not in job.panel_prompts]
+        if not missing:
+            return job.panel_prompts
+        style = STYLES[job.style or DEFAULT_STYLE]
+        written = await self._text.write_panel_prompts(_brief(job), _drafts(missing), job.characters, style)
+        written = _checked(check_prompt_ids, written, [scene.scene_id for scene in missing])
+        looks = [(member.name, member.description) for member in job.characters]
+        new = {p.scene_id: compose_image_prompt(p.prompt, looks, style) for p in written}
+
+        def keep(job: Job) -> None:
+            job.panel_prompts.update(new)
+
+        return (await self._data.update_job(job.id, keep)).panel_prompts
 
     async def _draw_panel(self, job: Job, scene: Scene, prompt: str, limit: asyncio.Semaphore) -> None:
         request = ImageRequest(
@@ -120,11 +146,14 @@ class Pipeline:
             scene=_drafts([scene])[0],
             cast=job.characters,
             style=STYLES[job.style or DEFAULT_STYLE],
+            resume_id=job.image_requests.get(scene.scene_id),
+            on_submitted=lambda request_id: self._remember_request(job.id, scene.scene_id, request_id),
         )
         async with limit:
             try:
                 async with asyncio.timeout(self._settings.image_timeout_seconds):
                     image = await self._images.draw(request)
+                record_image()
             except TimeoutError:
                 raise ProviderError(f"no image after {self._settings.image_timeout_seconds:g} s") from None
         info = await asyncio.to_thread(probe_image, image.data)
@@ -147,9 +176,16 @@ class Pipeline:
         def keep(job: Job) -> None:
             others = [p for p in job.panels if p.panel_id != panel.panel_id]
             job.panels = sorted([*others, panel], key=lambda p: p.panel_id)
+            job.image_requests.pop(scene.scene_id, None)
             job.progress = panel_progress(len(job.panels), job.panel_count)
 
         await self._data.update_job(job.id, keep)
+
+    async def _remember_request(self, job_id: UUID, scene_id: int, request_id: str) -> None:
+        def remember(job: Job) -> None:
+            job.image_requests[scene_id] = request_id
+
+        await self._data.update_job(job_id, remember)
 
     async def _finish(self, job_id: UUID) -> None:
         job = await self._data.get_job(job_id)

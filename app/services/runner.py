@@ -8,14 +8,16 @@ the task itself: success by the step, failure here. If the process dies, the job
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any
 from uuid import UUID
 
 from app.errors import FableError, JobNotFound
-from app.models.records import Job
+from app.models.records import Job, Usage
 from app.models.states import JobStatus
+from app.providers.usage import metering
 from app.storage.data_manager import DataManager
 from external_services import ProviderError
 
@@ -58,6 +60,23 @@ class JobRunner:
             await asyncio.wait([task])
 
     async def _run(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
+        with metering() as usage:
+            try:
+                await self._step(job_id, work)
+            finally:
+                if usage != Usage():
+                    await asyncio.shield(self._bill(job_id, usage))
+
+    async def _bill(self, job_id: UUID, usage: Usage) -> None:
+        def add(job: Job) -> None:
+            job.usage.llm_calls += usage.llm_calls
+            job.usage.llm_tokens += usage.llm_tokens
+            job.usage.images += usage.images
+
+        with contextlib.suppress(JobNotFound):  # deleted while its step ran
+            await self._data.update_job(job_id, add)
+
+    async def _step(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
         try:
             await work
         except (FableError, ProviderError) as exc:

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from app.errors import CharacterNotFound, ComicNotFound, CorruptDocument, JobNotFound
 from app.export.tables import DEFAULT_BUCKET, ExportTables, build_tables
-from app.models.records import Character, Comic, Job
+from app.models.records import Character, Comic, Job, StateChange
 from app.models.states import JobStatus
 from app.storage.export_store import ExportStore
 from app.storage.image_store import ImageStore
@@ -81,6 +81,7 @@ class DataManager:
 
     async def create_job(self, job: Job) -> Job:
         """Store a new job."""
+        job.history.append(StateChange(status=job.status, step=job.step, at=job.created_at))
         await self.jobs.create(str(job.id), job)
         self._index.put(job.id, job.created_at, job.status)
         log.info("job %s: created, %s/%s", job.id, job.status, job.step)
@@ -104,6 +105,8 @@ class DataManager:
             before.append((job.status, job.step))
             change(job)
             job.updated_at = utcnow()
+            if before[0] != (job.status, job.step):  # the timeline of steps, recorded in one place
+                job.history.append(StateChange(status=job.status, step=job.step, at=job.updated_at))
             return job
 
         job = await self.jobs.update(str(job_id), apply)
@@ -181,6 +184,14 @@ class DataManager:
         )
 
     # -- stats ------------------------------------------------------------------------------
+
+    def unreadable(self) -> dict[str, str]:
+        """Path relative to DATA_DIR -> why, for every stored document known not to parse (no disk access)."""
+        return {
+            f"{store.folder.name}/{name}": why
+            for store in (self.jobs, self.comics, self.characters)
+            for name, why in sorted(store.unreadable().items())
+        }
 
     async def usage(self) -> StorageUsage:
         """What is stored and how much room it takes."""

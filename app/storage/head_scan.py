@@ -1,9 +1,9 @@
 """Start-up scan of a folder of JSON documents for a few fields of each ("heads"), with a cache.
 
 Parsing 10,000 job documents for their id, creation time and status takes ~0.3 s; most of them
-have not changed since the last start. The cache (`<folder>/.heads`, a dot-file that no store
-counts or lists) remembers each file's fields with its (mtime_ns, size, inode), so only files
-that changed since are parsed again. Every write replaces a document through a new file, which
+have not changed since the last start. The cache (a file under `DATA_DIR/.cache/`) remembers
+each file's fields with its (mtime_ns, size, inode), so only files that changed since are parsed
+again. Every write replaces a document through a new file, which
 changes all three. The cache is only ever a shortcut: a missing, stale or unreadable cache just
 means parsing every file, as without it.
 """
@@ -22,7 +22,6 @@ from pydantic import BaseModel, ValidationError
 log = logging.getLogger(__name__)
 
 H = TypeVar("H", bound=BaseModel)
-CACHE_NAME = ".heads"
 
 
 def _load(cache: Path, shape: list[str]) -> dict[str, Any]:
@@ -39,6 +38,7 @@ def _save(cache: Path, shape: list[str], files: dict[str, Any]) -> None:
     # No fsync: losing the cache in a crash only costs one slower start.
     tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
     try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(json.dumps({"shape": shape, "files": files}, separators=(",", ":")).encode())
         os.replace(tmp, cache)
     except OSError as exc:
@@ -46,7 +46,7 @@ def _save(cache: Path, shape: list[str], files: dict[str, Any]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _parse(path: str, head: type[H]) -> H | None:
+def _parse(path: str, head: type[H], problems: dict[str, str] | None = None) -> H | None:
     try:
         with open(path, "rb") as file:
             return head.model_validate_json(file.read())
@@ -54,6 +54,8 @@ def _parse(path: str, head: type[H]) -> H | None:
         return None
     except ValidationError as exc:
         log.warning("skipping unreadable document %s: %s", path, exc.errors()[0]["msg"])
+        if problems is not None:
+            problems[os.path.basename(path)] = exc.errors()[0]["msg"]
         return None
 
 
@@ -67,11 +69,18 @@ def _cached(entry: Any, stamp: list[int], head: type[H]) -> H | None:
 
 
 def scan_heads(
-    folder: Path, head: type[H], is_key: Callable[[str], bool], use_cache: bool = True
+    folder: Path,
+    head: type[H],
+    is_key: Callable[[str], bool],
+    cache: Path | None,
+    problems: dict[str, str] | None = None,
 ) -> tuple[list[H], int, int]:
-    """The heads of every `*.json` document whose name is a key, plus the count and bytes of all of them."""
-    cache, shape = folder / CACHE_NAME, sorted(head.model_fields)
-    known = _load(cache, shape) if use_cache else {}
+    """The heads of every `*.json` document whose name is a key, plus the count and bytes of all of them.
+
+    Documents that do not parse are skipped; `problems`, when given, gets their file names and why.
+    """
+    shape = sorted(head.model_fields)
+    known = _load(cache, shape) if cache else {}
     heads, files, count, size = [], {}, 0, 0
     try:
         entries = [entry for entry in os.scandir(folder) if entry.name.endswith(".json")]
@@ -90,12 +99,12 @@ def scan_heads(
         if found is not None:
             fields = known[entry.name][1]
         else:
-            found = _parse(entry.path, head)
+            found = _parse(entry.path, head, problems)
             if found is None:
                 continue
             fields = found.model_dump(mode="json")
         heads.append(found)
         files[entry.name] = [stamp, fields]
-    if use_cache and files != known:
+    if cache and files != known:
         _save(cache, shape, files)
     return heads, count, size

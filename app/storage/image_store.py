@@ -16,6 +16,7 @@ from PIL import Image
 
 from app.errors import InvalidImage, MediaNotFound
 from app.storage.tally import Tally, size_or_none, tree_usage
+from app.storage.tree_scan import cached_tree_usage
 from utils import atomic_write_bytes
 
 # What finishing a comic writes next to its panels.
@@ -117,11 +118,14 @@ class ImageStore:
         Symlinks are resolved first, so a link pointing out of DATA_DIR is refused too.
         """
         parts = PurePosixPath(relative).parts
-        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts or "\\" in relative:
+        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts or "\\" in relative or "\0" in relative:
             raise MediaNotFound("no such file")
-        candidate = (self.data_dir / Path(*parts)).resolve()
-        if not candidate.is_relative_to(self.root.resolve()) or not candidate.is_file():
-            raise MediaNotFound("no such file")
+        try:
+            candidate = (self.data_dir / Path(*parts)).resolve()
+            if not candidate.is_relative_to(self.root.resolve()) or not candidate.is_file():
+                raise MediaNotFound("no such file")
+        except (OSError, ValueError):  # a name too long for the file system, a NUL byte: found by fuzzing
+            raise MediaNotFound("no such file") from None
         return candidate
 
     async def delete_comic(self, comic_id: UUID) -> None:
@@ -135,7 +139,7 @@ class ImageStore:
         self._tally.removed(before[0] - after[0], before[1] - after[1])
 
     def _count(self) -> None:
-        self._tally.reset(*tree_usage(self.root))
+        self._tally.reset(*cached_tree_usage(self.root, self.data_dir / ".cache" / "image-folders.json"))
 
     async def count(self) -> None:
         """Walk the images folder once (at start-up); writes and deletes keep the totals current after."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,15 @@ H = TypeVar("H", bound=BaseModel)
 _SAFE_KEY = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z][a-z0-9_]{1,39})$")
 
 
+def is_document_key(key: str) -> bool:
+    """Whether `key` can name a stored document: a canonical UUID or a lower-case slug."""
+    return bool(_SAFE_KEY.match(key))
+
+
+class _AnyDocument(BaseModel):
+    """A head with no fields: parsing a document into it only checks that it is a whole JSON object."""
+
+
 class JsonStore(Generic[M]):
     """Documents of one model type in one folder.
 
@@ -42,6 +50,9 @@ class JsonStore(Generic[M]):
         self._not_found = not_found
         self._locks: dict[str, asyncio.Lock] = {}
         self._tally = Tally()
+        # Key -> why, for each document found unreadable (by the start-up scan or a read); a document
+        # leaves it when it is written again or deleted. Health and stats report these.
+        self._corrupt: dict[str, str] = {}
 
     def path_for(self, key: str) -> Path:
         """The file of one document; raises the store's NotFound for keys that cannot be ids."""
@@ -59,20 +70,25 @@ class JsonStore(Generic[M]):
         except FileNotFoundError:
             raise self._not_found(f"no record with id {key}") from None
         try:
-            return self._model.model_validate_json(raw)
+            doc = self._model.model_validate_json(raw)
         except ValidationError as exc:
+            self._corrupt[key] = exc.errors()[0]["msg"]
             raise CorruptDocument(f"stored document {path.name} is corrupt: {exc.errors()[0]['msg']}") from exc
+        self._corrupt.pop(key, None)  # mended by hand since it was found
+        return doc
 
     def _write(self, key: str, doc: M) -> None:
         path, data = self.path_for(key), doc.model_dump_json(indent=2).encode()
         old_size = size_or_none(path)  # callers hold the key's lock, so nothing changes it meanwhile
         atomic_write_bytes(path, data)
         self._tally.replaced(old_size, len(data))
+        self._corrupt.pop(key, None)
 
     def _unlink(self, path: Path) -> None:
         size = path.stat().st_size
         path.unlink()
         self._tally.removed(1, size)
+        self._corrupt.pop(path.stem, None)
 
     async def get(self, key: str) -> M:
         """The document stored under `key`."""
@@ -142,30 +158,25 @@ class JsonStore(Generic[M]):
         """Every readable document; unreadable ones are logged and skipped."""
         return await asyncio.to_thread(self._load_all)
 
-    def _documents(self) -> list[os.DirEntry[str]]:
-        try:
-            return [entry for entry in os.scandir(self.folder) if entry.name.endswith(".json")]
-        except FileNotFoundError:
-            return []
-
     def _count(self) -> None:
-        count = size = 0
-        for entry in self._documents():
-            try:
-                size += entry.stat().st_size
-            except FileNotFoundError:  # deleted while we were counting
-                continue
-            count += 1
-        self._tally.reset(count, size)
+        # A scan for no fields at all still parses each changed document, which finds the unreadable ones.
+        self._scan(_AnyDocument)
 
     def _scan(self, head: type[H]) -> list[H]:
-        heads, count, size = scan_heads(self.folder, head, lambda key: bool(_SAFE_KEY.match(key)))
+        cache = self.folder.parent / ".cache" / f"{self.folder.name}-heads.json"
+        problems: dict[str, str] = {}
+        heads, count, size = scan_heads(self.folder, head, lambda key: bool(_SAFE_KEY.match(key)), cache, problems)
         self._tally.reset(count, size)
+        self._corrupt.update({name.removesuffix(".json"): why for name, why in problems.items()})
         return heads
 
     async def count(self) -> None:
-        """Count the documents and their bytes once (at start-up); writes keep the totals current after."""
+        """Count the documents and their bytes once (at start-up), noting unreadable ones; writes keep it current."""
         await asyncio.to_thread(self._count)
+
+    def unreadable(self) -> dict[str, str]:
+        """File name -> why, for each document known not to parse (see `_corrupt`)."""
+        return {f"{key}.json": why for key, why in dict(self._corrupt).items()}
 
     async def scan(self, head: type[H]) -> list[H]:
         """Every document as the smaller model `head` (and count them): one pass at start-up, see `head_scan`."""

@@ -200,3 +200,18 @@ def test_flaky_providers_still_complete_the_comic(
     assert status["status"] == "completed", status
     assert fake_fal.rejected  # some requests really failed
     assert len(fake_fal.submissions) == 6  # and every accepted one became a stored panel
+
+
+def test_job_records_usage_and_a_timeline(real_client: TestClient) -> None:
+    job_id = job_ready_to_generate(real_client)
+    status = _generate(real_client, job_id)
+    assert status["usage"]["llm_calls"] == 2  # the script, then all image prompts in one call
+    assert status["usage"]["llm_tokens"] > 0
+    assert status["usage"]["images"] == 6
+    steps = [(h["status"], h["step"]) for h in status["history"]]
+    assert steps[0] == ("processing", "generating_scenes")
+    assert ("requires_action", "scene_review") in steps
+    assert ("processing", "generating_images") in steps
+    assert steps[-1] == ("completed", "completed")
+    times = [h["at"] for h in status["history"]]
+    assert times == sorted(times)

@@ -67,6 +67,7 @@ class FakeFal:
         self.fail_statuses: list[int] = []
         self.flaky: float = 0.0  # chance that a submission fails with 429 or 500 (seeded, so runs repeat)
         self._rng = random.Random(1)
+        self.nsfw_results: int = 0  # the next N results come back with has_nsfw_concepts: [true]
         self.submissions: list[dict[str, Any]] = []
         self.rejected: list[int] = []  # statuses answered from fail_statuses, in order
         self.downloads: int = 0
@@ -112,6 +113,7 @@ class FakeFal:
         with self._lock:
             self.latency, self.data_urls, self.downloads = 0.0, False, 0
             self.flaky, self._rng = 0.0, random.Random(1)
+            self.nsfw_results = 0
             for seq in (self.fail_statuses, self.submissions, self.rejected, self.cancelled):
                 seq.clear()
             self._jobs.clear()
@@ -222,11 +224,14 @@ class FakeFal:
             else:
                 url = f"https://{self.host}/files/{job.request_id}{f'-{i}' if i else ''}.png"
             images.append({"url": url, "width": width, "height": height, "content_type": "image/png"})
+        with self._lock:
+            nsfw = self.nsfw_results > 0
+            self.nsfw_results -= nsfw
         return {
             "images": images,
             "timings": {"inference": job.latency},
             "seed": args.get("seed", random.randrange(2**31)),
-            "has_nsfw_concepts": [False] * len(images),
+            "has_nsfw_concepts": [nsfw] * len(images),
             "prompt": args.get("prompt", ""),
         }
 

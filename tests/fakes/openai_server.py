@@ -1,4 +1,5 @@
-"""A fake OpenAI Chat Completions server for the three structured-output schemas the service uses."""
+"""A fake OpenAI server: Chat Completions for the three structured-output schemas the service uses,
+and the moderation endpoint (it flags any input containing `flag_word`)."""
 
 from __future__ import annotations
 
@@ -82,9 +83,21 @@ class FakeOpenAI:
         self._rng = random.Random(1)
         self.rewrite_unrequested: bool = False
         self.requests: list[dict[str, Any]] = []
+        # Moderation: inputs containing `flag_word` (any case) are flagged in `flag_category`.
+        self.flag_word: str = "zzunsafe"
+        self.flag_category: str = "violence/graphic"
+        self.moderation_status: int | None = None  # answer every moderation request with this error
+        self.moderations: list[dict[str, Any]] = []
+        # The next N structured replies carry `flag_word` in their text, as if the model wrote something unsafe.
+        self.unsafe_replies: int = 0
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        app = Starlette(routes=[Route("/v1/chat/completions", self._completions, methods=["POST"])])
+        app = Starlette(
+            routes=[
+                Route("/v1/chat/completions", self._completions, methods=["POST"]),
+                Route("/v1/moderations", self._moderations, methods=["POST"]),
+            ]
+        )
         self._server = ServerThread(app, port=port)
 
     @property
@@ -107,6 +120,9 @@ class FakeOpenAI:
             self.flaky, self._rng = 0.0, random.Random(1)
             self.fail_statuses.clear()
             self.requests.clear()
+            self.flag_word, self.flag_category, self.moderation_status = "zzunsafe", "violence/graphic", None
+            self.moderations.clear()
+            self.unsafe_replies = 0
 
     async def _completions(self, request: Request) -> JSONResponse:
         try:
@@ -143,7 +159,26 @@ class FakeOpenAI:
             payload = _panel_prompts(blocks)
         else:
             return _error(400, f"Fake server does not know response_format schema {name!r}.", fast_retry=False)
+        with self._lock:
+            unsafe = self.unsafe_replies > 0
+            self.unsafe_replies -= unsafe
+        if unsafe:
+            payload = _taint(payload, self.flag_word)
         return self._reply(body, json.dumps(payload, ensure_ascii=False))
+
+    async def _moderations(self, request: Request) -> JSONResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "We could not parse the JSON body of your request.", fast_retry=False)
+        with self._lock:
+            self.moderations.append(body)
+        if self.moderation_status is not None:
+            return _error(self.moderation_status, f"Injected failure with HTTP status {self.moderation_status}.")
+        inputs = body.get("input")
+        texts = [inputs] if isinstance(inputs, str) else [str(item) for item in inputs or []]
+        results = [_moderation(self.flag_word.lower() in text.lower(), self.flag_category) for text in texts]
+        return JSONResponse({"id": f"modr-fake{next(self._ids)}", "model": body.get("model"), "results": results})
 
     def _reply(self, body: dict[str, Any], content: str) -> JSONResponse:
         prompt_tokens = max(1, len(json.dumps(body.get("messages", []))) // 4)
@@ -183,6 +218,42 @@ class FakeOpenAI:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+
+
+def _moderation(flagged: bool, category: str) -> dict[str, Any]:
+    """One result of the moderation endpoint, shaped like OpenAI's."""
+    on = {name: flagged and name == category for name in _CATEGORIES}
+    return {
+        "flagged": flagged,
+        "categories": on,
+        "category_scores": {name: 0.97 if hit else 0.0001 for name, hit in on.items()},
+        "category_applied_input_types": {name: ["text"] for name in _CATEGORIES},
+    }
+
+
+def _taint(payload: dict[str, Any], word: str) -> dict[str, Any]:
+    """The reply with `word` in its first scene's dialogue (prompt replies: in the first prompt)."""
+    for key, field in (("scenes", "dialogue"), ("prompts", "prompt")):
+        if payload.get(key):
+            payload[key][0][field] = f"{payload[key][0][field]} {word}"
+    return payload
 
 
 def _schema_name(body: dict[str, Any]) -> str | None:
