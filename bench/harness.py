@@ -105,10 +105,40 @@ class Service:
         """A keep-alive HTTP client for this server."""
         return httpx.Client(base_url=self.base_url, timeout=30.0)
 
+    def processes(self) -> list[int]:
+        """The server's pid and those of every process under it (the render workers and their fork server)."""
+        pids, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            try:
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo += [int(child) for child in (task / "children").read_text().split()]
+            except (FileNotFoundError, ProcessLookupError):  # it exited meanwhile
+                continue
+        return pids
+
     def cpu_seconds(self) -> float:
-        """User plus system CPU time the server process has used, from /proc/<pid>/stat."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User plus system CPU time the server and the processes under it have used, from /proc/<pid>/stat."""
+        total = 0
+        for pid in self.processes():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def helpers_pss_mb(self) -> float:
+        """Proportional set size of the processes under the server (shared pages split between them)."""
+        total = 0
+        for pid in self.processes()[1:]:
+            try:
+                lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            except FileNotFoundError:
+                continue
+            total += sum(int(line.split()[1]) for line in lines if line.startswith("Pss:"))
+        return total / 1024
 
     def rss_mb(self) -> float:
         """Resident memory of the server process, from /proc/<pid>/status."""

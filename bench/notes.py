@@ -37,7 +37,7 @@ def _critical_path(repeats: int, e2e: list[EndToEnd]) -> str:
         "panels with concurrency 6: two waves, L + 2·I). Scene writing comes before the parent's review, so it is "
         "not part of this wait. The time runs from just before `POST /comics/{id}/generate` is sent to the job's "
         "`completed_at` stamp (the service's clock, same machine), so it includes everything that is ours: the "
-        "prompt call, fal's queue, polling (`fal_client` polls every 0.1 s), downloads, Pillow checks, atomic "
+        "prompt call, fal's queue, polling (`app/providers/fal_polling.py`), downloads, Pillow checks, atomic "
         f"writes{_FINISHING_NOTE if _finishing() else ''} and the comic document. The ratio is the median of "
         f"{repeats} comics per size. The time to the last panel stored (from that panel's record) splits the "
         f"drawing from what follows it. Times: {runs}."
@@ -45,8 +45,9 @@ def _critical_path(repeats: int, e2e: list[EndToEnd]) -> str:
 
 
 _FINISHING_NOTE = (
-    ", the finishing step (`app/services/finishing.py`: every panel lettered, the page composed, two PDFs "
-    "rendered; see the CPU rows for what that costs)"
+    ", the lettering of each panel as it is stored and, after the last one, the page "
+    "(`app/services/finishing.py`, in the render workers; the PDFs are made after `completed`, see "
+    "`app/services/prints.py`, and the CPU rows for what each costs)"
 )
 
 
@@ -61,9 +62,10 @@ def _load(poll_interval: float, load: Crowd) -> str:
         f"({load.comics / load.batch_seconds:.2f} comics/s against {load.comics / load.ideal_seconds:.2f}). "
         "IMAGE_CONCURRENCY limits each comic, not the service, so the throughput the limit allows is the number of "
         "comics over one comic's critical path. Meanwhile a second client polls `GET /comics/{id}/status` of the "
-        f"comics in turn, pausing {poll_interval * 1000:.0f} ms between polls. The service process used "
-        f"{load.service_cpu_seconds:.1f} s of CPU meanwhile (writing the scenes of these comics included), on the "
-        "same cores as the fakes and the poller."
+        f"comics in turn, pausing {poll_interval * 1000:.0f} ms between polls. The service used "
+        f"{load.service_cpu_seconds:.1f} s of CPU meanwhile (its render workers and the PDFs made after each comic "
+        "completed included, and writing the scenes of these comics), on the same cores as the fakes and the "
+        "poller."
     )
 
 
@@ -77,11 +79,14 @@ def _store(samples: int, store: Scale) -> str:
         f"seeds; see `bench/store.py`. Latencies are the p99 of {samples} requests (result: {2 * samples}) at "
         "random pages and comics over a keep-alive connection. Start-up is process start to the first `/health` "
         f"answer: {store.cold_startup:.2f} s for the first start (the benchmark deletes `DATA_DIR/.cache/`, so "
-        "every job document is parsed and every image folder listed), then the median of "
+        "every job document is parsed and every image folder listed; the comic documents are checked in the "
+        "background once the service answers), then the median of "
         f"{len(store.startup_seconds)} restarts ({', '.join(f'{s:.2f}' for s in store.startup_seconds)} s), "
         "which only re-read what changed. The same service on an empty data folder starts in "
         f"{store.empty_startup:.2f} s (median of {len(store.empty_startup_seconds)}): that much is imports and "
-        "wiring, the rest is the data. Memory comes from /proc/<pid>/status."
+        "wiring, the rest is the data. Memory comes from /proc/<pid>/status of the server process; its render "
+        "workers are processes of their own, measured apart as proportional set size (`Pss` in "
+        "/proc/<pid>/smaps_rollup, pages they share counted once)."
     )
 
 

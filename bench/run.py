@@ -96,6 +96,7 @@ def _figures(e2e: list[EndToEnd], load: Crowd, store: scale.Scale, costs: list[c
         Figure("store", "start-up on an empty data folder (baseline)", store.empty_startup, "s"),
         Figure("store", "peak RSS (VmHWM)", store.peak_rss_mb, "MB", 200, strict=True),
         Figure("store", "RSS after the reads (VmRSS)", store.rss_mb, "MB", 200, strict=True),
+        Figure("store", "render workers and their fork server (PSS)", store.helpers_pss_mb, "MB"),
     ]
     for cost in costs:
         value = None if cost.skipped else cost.median * 1000

@@ -28,6 +28,7 @@ class Scale:
     empty_startup_seconds: list[float] = field(default_factory=list)  # the same service on an empty folder
     rss_mb: float = 0.0
     peak_rss_mb: float = 0.0
+    helpers_pss_mb: float = 0.0  # the render workers and their fork server, shared pages split between them
     latencies: dict[str, list[float]] = field(default_factory=dict)
 
     @property
@@ -106,6 +107,7 @@ def measure(store: StoreInfo, restarts: int, samples: int) -> Scale:
                     _timed(http, f"{API}/storage/stats")
                 scale.latencies = _reads(http, store.comics, samples, rng)
             scale.rss_mb, scale.peak_rss_mb = service.rss_mb(), _peak_rss_mb(service)
+            scale.helpers_pss_mb = service.helpers_pss_mb()
         finally:
             stop_service(service)
     return scale

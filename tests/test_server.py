@@ -111,6 +111,10 @@ def _walk(http: httpx.Client) -> tuple[str, dict[str, Any]]:
         assert image.status_code == 200, panel["image_url"]
         with Image.open(io.BytesIO(image.content)) as picture:
             assert picture.size == (768, 512)
+    for url in comic["pdf_urls"].values():  # made just after `completed`, or now if they are not there yet
+        pdf = http.get(url)
+        assert pdf.status_code == 200, url
+        assert pdf.content.startswith(b"%PDF"), url
     return job_id, comic
 
 

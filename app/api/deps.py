@@ -12,20 +12,22 @@ from app.services.container import Services
 from config import Settings
 
 
-def _services(request: Request) -> Services:
+# `async def` although they never await: FastAPI runs a plain `def` dependency in a worker thread,
+# a thread hop per dependency per request that showed up under load.
+async def _services(request: Request) -> Services:
     return request.app.state.services
 
 
-def _comic_service(request: Request) -> ComicService:
-    return _services(request).comics
+async def _comic_service(request: Request) -> ComicService:
+    return request.app.state.services.comics
 
 
-def _settings(request: Request) -> Settings:
-    return _services(request).settings
+async def _settings(request: Request) -> Settings:
+    return request.app.state.services.settings
 
 
-def _export_service(request: Request) -> ExportService:
-    services = _services(request)
+async def _export_service(request: Request) -> ExportService:
+    services = request.app.state.services
     return ExportService(services.data, services.settings.supabase_bucket)
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-
 from app.errors import ExportFailed
 from app.export.schema import TABLES, schema_sql
 from app.export.sql import data_statements
@@ -35,6 +33,8 @@ def apply_to_database(url: str, tables: ExportTables) -> dict[str, int]:
 
     Raises ExportFailed, with the server's message, when the connection or any statement fails.
     """
+    import psycopg  # here, not at the top: `main.py` loads this module for every command, and only export uses it
+
     try:
         with (
             psycopg.connect(

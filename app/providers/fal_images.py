@@ -11,6 +11,7 @@ import base64
 import binascii
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import fal_client
 import httpx
 
+from app.providers.fal_polling import FalPoller
 from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
 from config import Settings
 from external_services import DrawnImage, ImageRequest, ProviderError
@@ -38,6 +40,7 @@ class FalImageModel:
         self.model = settings.fal_model
         self._max_bytes = settings.max_image_bytes
         self._fal = fal_client.AsyncClient(key=settings.fal_api_key, default_timeout=settings.image_timeout_seconds)
+        self._poller = FalPoller(settings)  # status polls: fewer, on kept connections (see fal_polling.py)
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
         self._policy = RetryPolicy(
             attempts=settings.retry_attempts,
@@ -78,7 +81,7 @@ class FalImageModel:
                 )
                 if request.on_submitted is not None:
                     await request.on_submitted(handle.request_id)
-                result = await self._result(handle)
+                result = await self._result(handle, submitted=time.monotonic())
         except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
             raise ProviderError(f"fal.ai request failed: {exc}") from exc
         images = result.get("images") if isinstance(result, dict) else None
@@ -97,10 +100,13 @@ class FalImageModel:
             source_url=None if url.startswith("data:") else url,
         )
 
-    async def _result(self, handle: fal_client.AsyncRequestHandle) -> dict:
+    async def _result(self, handle: fal_client.AsyncRequestHandle, submitted: float | None = None) -> dict:
+        handle = self._poller.adopt(handle)
         try:
             # A failed poll polls the same request again: a retry never pays for a second image.
-            return await retrying(lambda: _transient(handle.get()), self._policy, "fal.ai result")
+            return await retrying(
+                lambda: _transient(self._poller.wait(handle, submitted)), self._policy, "fal.ai result"
+            )
         except asyncio.CancelledError:
             # Cancelled or timed out here: stop paying for a picture nobody will store.
             await asyncio.shield(_cancel_quietly(handle))
@@ -142,8 +148,9 @@ class FalImageModel:
             raise ProviderError(f"image download failed: {exc}") from exc
 
     async def aclose(self) -> None:
-        """Close the download client (fal_client's own client has no close method)."""
+        """Close the download and polling clients (fal_client's own client has no close method)."""
         await self._http.aclose()
+        await self._poller.aclose()
 
 
 class _FlaggedImage(ProviderError):

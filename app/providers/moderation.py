@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
-
-import openai
-from openai.types import ModerationCreateResponse
+from typing import TYPE_CHECKING, Protocol
 
 from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
 from config import Settings
 from external_services import ProviderError
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types import ModerationCreateResponse
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ class OpenAIModerator:
     name = "openai"
 
     def __init__(self, settings: Settings) -> None:
+        # Imported here, not at the top: `openai` takes ~0.5 s to import, and offline it is never used.
+        import openai
+
         from app.providers.word_list import WordListModerator
 
         self._client = openai.AsyncOpenAI(
@@ -81,6 +85,8 @@ class OpenAIModerator:
 
     async def check(self, texts: Sequence[str]) -> list[Verdict]:
         """One verdict per text, from one moderation request (the word list's when that is impossible)."""
+        import openai  # loaded by __init__ already
+
         if not texts:
             return []
         if not self._endpoint_missing:
@@ -96,6 +102,8 @@ class OpenAIModerator:
         return self._fallback.check_now(texts)
 
     async def _create(self, texts: list[str]) -> ModerationCreateResponse:
+        import openai  # loaded by __init__ already
+
         try:
             response = await self._client.moderations.create(model=MODERATION_MODEL, input=texts)
         except openai.APIConnectionError as exc:  # includes timeouts

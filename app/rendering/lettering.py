@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from app.rendering import balloons
 from app.rendering.balloons import Box, Point
 from app.rendering.fonts import font_for, normalize
+from app.rendering.png import encode_png
 from app.rendering.text import Speech, parse_dialogue, shorten, wrap
 
 log = logging.getLogger(__name__)
@@ -247,6 +248,4 @@ def letter_png(data: bytes, title: str, dialogue: str, speakers: Sequence[str] =
     layout = plan(image.width, image.height, title, dialogue, speakers)
     if layout.shortened:
         log.warning("panel text did not fit at the smallest size and was shortened: %r", dialogue[:80])
-    out = io.BytesIO()
-    render(image, layout).save(out, "PNG", optimize=False)
-    return out.getvalue(), layout
+    return encode_png(render(image, layout)), layout

@@ -8,8 +8,11 @@ from app.models.records import Providers
 from app.providers.moderation import Moderator, build_moderator
 from app.services.characters import CharacterLibrary
 from app.services.comic_service import ComicService
+from app.services.cpu_pool import CpuPool
 from app.services.events import JobEvents
+from app.services.finishing import Finisher
 from app.services.pipeline import Pipeline
+from app.services.prints import ComicPrints
 from app.services.runner import JobRunner
 from app.storage.data_manager import DataManager
 from config import Settings
@@ -28,19 +31,23 @@ class Services:
     comics: ComicService
     events: JobEvents
     moderator: Moderator
+    pool: CpuPool
+    prints: ComicPrints
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
         """Open the data folder, create the provider clients and recover interrupted jobs."""
         data = DataManager(settings.data_dir)
-        jobs = await data.open()
+        jobs = await data.open(check_comics_later=True)  # serving starts while the comics are checked
+        pool = CpuPool()
+        prints = ComicPrints(data, pool)
         text, images = build_text_model(settings), build_image_model(settings)
         moderator = build_moderator(settings)
         runner = JobRunner(data)
         comics = ComicService(
             data,
             runner,
-            Pipeline(data, text, images, settings, moderator),
+            Pipeline(data, text, images, settings, moderator, finisher=Finisher(data.images, settings, pool, prints)),
             CharacterLibrary(data, moderator),
             Providers(text=text.name, image=images.name),
             moderator,
@@ -48,11 +55,15 @@ class Services:
         await comics.recover(jobs, resume=settings.resume_on_start)
         events = JobEvents()
         data.listeners.append(events.publish)
-        return cls(settings, data, text, images, runner, comics, events, moderator)
+        pool.start()  # the render workers start in the background: nothing waits for them
+        return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints)
 
     async def aclose(self) -> None:
         """Stop background work, then close the provider clients."""
         await self.runner.shutdown()
+        await self.data.checked()
+        await self.prints.aclose()
+        await self.pool.aclose()
         await self.text.aclose()
         await self.images.aclose()
         await self.moderator.aclose()

@@ -1,93 +1,78 @@
-"""Finishing a comic: letter its panels, then compose the page PNG and the PDFs from them.
+"""Finishing a comic: letter its panels, then compose the page PNG from them; the PDFs follow.
 
-Runs when the panels are all drawn and again after a panel is redrawn or restored. The raw panel
-images are never changed: each gets a lettered copy (`panel-<n>.lettered.png`), and the page
-(`page.png`) and one PDF per paper size (`comic-a4.pdf`, `comic-letter.pdf`) are written next to
-them. Pillow work runs in worker threads, the PDFs in parallel.
+Each panel is lettered as soon as it is stored (`letter`, called by the pipeline while the other
+panels are still being drawn), so when the last picture arrives only its lettering and the page
+are left before the job completes. The raw panel images are never changed: each gets a lettered
+copy (`panel-<n>.lettered.png`), and the page (`page.png`) is written next to them. The print
+PDFs (`comic-a4.pdf`, `comic-letter.pdf`) are made from the page after the job completes, or on
+demand (`app/services/prints.py`). The Pillow work runs in the render workers (`CpuPool`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import time
-from collections.abc import Collection
-
-from PIL import Image
+from collections.abc import Collection, Sequence
+from uuid import UUID
 
 from app.models.records import Comic, Panel, Scene
-from app.rendering.lettering import letter_png
-from app.rendering.page import PageText, compose_page
-from app.rendering.pdf import Paper, render_pdf
+from app.rendering.tasks import letter_panel, page_png
+from app.services.cpu_pool import CpuPool
+from app.services.prints import ComicPrints, page_text
 from app.storage.image_store import ImageStore
 from config import Settings
 
 log = logging.getLogger("fable.jobs")
 
 
-def page_text(comic: Comic) -> PageText:
-    """The title, subtitle and lessons printed around the panels."""
-    return PageText(
-        title=comic.title,
-        subtitle=f"A Fable Tales comic for ages {comic.age_group}",
-        lessons=[scene.learning_point for scene in comic.scenes if scene.learning_point.strip()],
-    )
-
-
-def _compose(lettered: list[bytes], text: PageText) -> tuple[bytes, Image.Image]:
-    images = []
-    for data in lettered:
-        with Image.open(io.BytesIO(data)) as image:
-            images.append(image.convert("RGB"))
-    page = compose_page(images, text)
-    out = io.BytesIO()
-    page.save(out, "PNG", compress_level=6)
-    return out.getvalue(), page
-
-
 class Finisher:
     """Makes the finished files of a comic; only `ImageStore` touches the disk."""
 
-    def __init__(self, images: ImageStore, settings: Settings) -> None:
+    def __init__(self, images: ImageStore, settings: Settings, pool: CpuPool, prints: ComicPrints) -> None:
         self._images = images
         self._settings = settings
+        self._pool = pool
+        self.prints = prints
 
-    async def finish(self, comic: Comic, redo: Collection[int] | None = None) -> Comic:
-        """Letter the panels (all, or those in `redo` and any never lettered), then make the page and PDFs."""
+    async def letter(
+        self, comic_id: UUID, panel: Panel, scene: Scene | None, speakers: Sequence[str], raw: bytes | None = None
+    ) -> Panel:
+        """The panel with its lettered copy stored (`raw`: the picture's bytes, when the caller has them)."""
+        if raw is None:
+            raw = await self._images.read(panel.image_path)
+        title, dialogue = (scene.title, scene.dialogue) if scene else ("", "")
+        data = await self._pool.run(letter_panel, raw, title, dialogue, tuple(speakers))
+        path = await self._images.save_finished(comic_id, f"panel-{panel.panel_id}.lettered.png", data)
+        return panel.model_copy(update={"lettered_path": path})
+
+    async def finish(self, comic: Comic, redo: Collection[int] = ()) -> Comic:
+        """Letter the panels in `redo` and any not lettered yet, make the page, and point at the PDFs to come.
+
+        The comic's old PDFs are removed once the new page is stored; call `prints.make_soon` when
+        the job is completed.
+        """
         started = time.perf_counter()
         scenes = {scene.scene_id: scene for scene in comic.scenes}
         speakers = [member.name for member in comic.characters]
-        todo = [p for p in comic.panels if redo is None or p.panel_id in redo or p.lettered_path is None]
-        done = await asyncio.gather(*(self._letter(comic, p, scenes.get(p.scene_id), speakers) for p in todo))
+        todo = [p for p in comic.panels if p.panel_id in redo or p.lettered_path is None]
+        done = await asyncio.gather(*(self.letter(comic.id, p, scenes.get(p.scene_id), speakers) for p in todo))
         relettered = {panel.panel_id: panel for panel in done}
         panels = [relettered.get(panel.panel_id, panel) for panel in comic.panels]
 
         lettered = await asyncio.gather(*(self._images.read(p.lettered_path or p.image_path) for p in panels))
-        text = page_text(comic)
-        page_png, page = await asyncio.to_thread(_compose, list(lettered), text)
-        page_path = await self._images.save_finished(comic.id, "page.png", page_png)
-        papers: list[Paper] = ["a4", "letter"]
-        pdfs = await asyncio.gather(*(asyncio.to_thread(render_pdf, page, text, paper) for paper in papers))
-        pdf_paths = {
-            paper: await self._images.save_finished(comic.id, f"comic-{paper}.pdf", pdf)
-            for paper, pdf in zip(papers, pdfs, strict=True)
-        }
+        page = await self._pool.run(page_png, list(lettered), page_text(comic))
+        page_path = await self._images.save_finished(comic.id, "page.png", page)
+        await self.prints.invalidate(comic.id)
+        pdf_paths = self.prints.paths(comic.id)
         log.info(
-            "comic %s: lettered %d panel(s), page and %d PDFs in %.2f s",
-            comic.id,
-            len(todo),
-            len(pdf_paths),
-            time.perf_counter() - started,
+            "comic %s: lettered %d panel(s) and the page in %.2f s", comic.id, len(todo), time.perf_counter() - started
         )
-        main_pdf = pdf_paths[self._settings.pdf_paper]
         return comic.model_copy(
-            update={"panels": panels, "page_path": page_path, "pdf_path": main_pdf, "pdf_paths": pdf_paths}
+            update={
+                "panels": panels,
+                "page_path": page_path,
+                "pdf_path": pdf_paths[self._settings.pdf_paper],
+                "pdf_paths": pdf_paths,
+            }
         )
-
-    async def _letter(self, comic: Comic, panel: Panel, scene: Scene | None, speakers: list[str]) -> Panel:
-        raw = await self._images.read(panel.image_path)
-        title, dialogue = (scene.title, scene.dialogue) if scene else ("", "")
-        data, _ = await asyncio.to_thread(letter_png, raw, title, dialogue, speakers)
-        path = await self._images.save_finished(comic.id, f"panel-{panel.panel_id}.lettered.png", data)
-        return panel.model_copy(update={"lettered_path": path})

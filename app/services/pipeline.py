@@ -20,6 +20,7 @@ from app.providers.usage import record_image
 from app.services.finishing import Finisher
 from app.services.revisions import PanelReviser
 from app.services.safety import regenerate_if_unsafe, scene_texts
+from app.services.submissions import SubmissionLog
 from app.services.workflow import STEP_PROGRESS, panel_progress
 from app.storage.data_manager import DataManager
 from app.storage.image_store import probe_image
@@ -53,15 +54,23 @@ class Pipeline:
     """The steps the runner executes; each one leaves the job in its next persisted state."""
 
     def __init__(
-        self, data: DataManager, text: TextModel, images: ImageModel, settings: Settings, moderator: Moderator
+        self,
+        data: DataManager,
+        text: TextModel,
+        images: ImageModel,
+        settings: Settings,
+        moderator: Moderator,
+        *,
+        finisher: Finisher,
     ) -> None:
         self._data = data
         self._moderator = moderator  # generated scenes are screened; flagged ones are written once more
         self._text = text
         self._images = images
         self._settings = settings
-        self._finisher = Finisher(data.images, settings)
+        self._finisher = finisher
         self._reviser = PanelReviser(data, images, settings, self._finisher)
+        self._submissions = SubmissionLog(data)
 
     async def write_scenes(self, job_id: UUID) -> None:
         """Write the comic's title and scenes, then wait for the parent's review."""
@@ -147,7 +156,7 @@ class Pipeline:
             cast=job.characters,
             style=STYLES[job.style or DEFAULT_STYLE],
             resume_id=job.image_requests.get(scene.scene_id),
-            on_submitted=lambda request_id: self._remember_request(job.id, scene.scene_id, request_id),
+            on_submitted=lambda request_id: self._submissions.remember(job.id, scene.scene_id, request_id),
         )
         async with limit:
             try:
@@ -172,6 +181,8 @@ class Pipeline:
             provider=self._images.name,
             source_url=image.source_url,
         )
+        # Lettered now, while other panels are still being drawn: the last one is all that is left at the end.
+        panel = await self._finisher.letter(job.comic_id, panel, scene, [m.name for m in job.characters], image.data)
 
         def keep(job: Job) -> None:
             others = [p for p in job.panels if p.panel_id != panel.panel_id]
@@ -180,12 +191,6 @@ class Pipeline:
             job.progress = panel_progress(len(job.panels), job.panel_count)
 
         await self._data.update_job(job.id, keep)
-
-    async def _remember_request(self, job_id: UUID, scene_id: int, request_id: str) -> None:
-        def remember(job: Job) -> None:
-            job.image_requests[scene_id] = request_id
-
-        await self._data.update_job(job_id, remember)
 
     async def _finish(self, job_id: UUID) -> None:
         job = await self._data.get_job(job_id)
@@ -202,7 +207,7 @@ class Pipeline:
             panels=job.panels,
             providers=job.providers,
         )
-        comic = await self._finisher.finish(comic)  # lettered panels, page PNG, PDFs
+        comic = await self._finisher.finish(comic)  # letters any panel not lettered yet, composes the page
         await self._data.save_comic(comic)
 
         def done(job: Job) -> None:
@@ -214,6 +219,7 @@ class Pipeline:
             job.completed_at = utcnow()
 
         await self._data.update_job(job_id, done)
+        self._finisher.prints.make_soon(comic.id)  # the PDFs, after `completed`: see app/services/prints.py
 
     async def revise_panel(self, job_id: UUID) -> None:
         """Redraw or restore one panel of a finished comic, then re-letter it and recompose the page."""

@@ -66,7 +66,7 @@ class PanelReviser:
         self._finisher = finisher
 
     async def run(self, job_id: UUID) -> None:
-        """Apply the job's pending panel change, re-letter that panel, recompose the page and PDFs."""
+        """Apply the job's pending panel change, re-letter that panel, recompose the page; the PDFs follow."""
         job = await self._data.get_job(job_id)
         change = job.pending_panel
         if change is None:
@@ -94,6 +94,7 @@ class PanelReviser:
             job.error = None
 
         await self._data.update_job(job_id, done)
+        self._finisher.prints.make_soon(comic.id)
 
     async def _redraw(self, job: Job, panel: Panel, change: PanelChange, number: int) -> PanelVersion:
         scene = next((s for s in job.scenes if s.scene_id == panel.scene_id), None)

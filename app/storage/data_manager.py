@@ -58,16 +58,26 @@ class DataManager:
         self._index = JobIndex()
         # Called with every job after it is stored (live progress); they must not block.
         self.listeners: list[Callable[[Job], None]] = []
+        self._checking: asyncio.Task[None] | None = None  # see open(check_comics_later=True)
 
-    async def open(self) -> list[Job]:
+    async def open(self, *, check_comics_later: bool = False) -> list[Job]:
         """Create the folders, index the jobs and count what is stored; returns the jobs left mid-step.
 
         Only three fields of each job are parsed here, so start-up stays fast with thousands of jobs.
+        With `check_comics_later`, the comics are counted without being read, and the check that
+        each is whole JSON (a third of a first start at 10,000 comics) runs in the background
+        (see `checked`); until it ends, a broken comic is reported only once something reads it.
         """
         for folder in (self.jobs.folder, self.comics.folder, self.characters.folder, self.images.root):
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         self._index.rebuild(await self.jobs.scan(JobHead))
-        for store in (self.comics, self.characters, self.images):  # one after another: threads would fight for the GIL
+        if check_comics_later:
+            await self.comics.count_files()
+            self._checking = asyncio.create_task(self.comics.check(), name="check-comics")
+            self._checking.add_done_callback(_log_failure)
+        else:
+            await self.comics.count()
+        for store in (self.characters, self.images):  # one after another: threads would fight for the GIL
             await store.count()
         unsettled = []
         for job_id in self._index.with_status(JobStatus.PENDING, JobStatus.PROCESSING):
@@ -76,6 +86,11 @@ class DataManager:
             except (JobNotFound, CorruptDocument) as exc:
                 log.warning("job %s: cannot be recovered: %s", job_id, exc)
         return unsettled
+
+    async def checked(self) -> None:
+        """Wait for the background check of `open(check_comics_later=True)`, if it is still running."""
+        if self._checking is not None:
+            await asyncio.wait([self._checking])
 
     # -- jobs -------------------------------------------------------------------------------
 
@@ -199,3 +214,8 @@ class DataManager:
             self.jobs.usage(), self.comics.usage(), self.characters.usage(), self.images.usage()
         )
         return StorageUsage(jobs, comics, chars, job_bytes + comic_bytes + char_bytes, images, image_bytes)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("checking the stored comics failed", exc_info=task.exception())

@@ -90,13 +90,24 @@ class ImageStore:
         await asyncio.to_thread(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
 
-    async def save_finished(self, comic_id: UUID, name: str, data: bytes) -> str:
-        """Store a finished file of a comic (a lettered panel, the page, a PDF); returns its relative path."""
+    def _finished(self, comic_id: UUID, name: str) -> Path:
         if not _FINISHED_NAME.fullmatch(name):
             raise ValueError(f"not a finished-file name: {name!r}")
-        path = self.comic_folder(comic_id) / name
+        return self.comic_folder(comic_id) / name
+
+    def finished_path(self, comic_id: UUID, name: str) -> str:
+        """Where a finished file of a comic is kept, relative to DATA_DIR (POSIX), whether it exists or not."""
+        return self._finished(comic_id, name).relative_to(self.data_dir).as_posix()
+
+    async def save_finished(self, comic_id: UUID, name: str, data: bytes) -> str:
+        """Store a finished file of a comic (a lettered panel, the page, a PDF); returns its relative path."""
+        path = self._finished(comic_id, name)
         await asyncio.to_thread(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
+
+    async def delete_finished(self, comic_id: UUID, name: str) -> None:
+        """Remove a finished file of a comic, if it is there (a PDF made from a page that has changed)."""
+        await asyncio.to_thread(self._remove_file, self._finished(comic_id, name))
 
     async def read(self, relative: str) -> bytes:
         """The bytes of a stored file, by its path relative to DATA_DIR (see `resolve`)."""
@@ -131,6 +142,14 @@ class ImageStore:
     async def delete_comic(self, comic_id: UUID) -> None:
         """Remove every image of one comic."""
         await asyncio.to_thread(self._remove_tree, self.comic_folder(comic_id))
+
+    def _remove_file(self, path: Path) -> None:
+        size = size_or_none(path)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        self._tally.removed(1, size or 0)
 
     def _remove_tree(self, folder: Path) -> None:
         before = tree_usage(folder)

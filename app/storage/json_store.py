@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -162,13 +164,36 @@ class JsonStore(Generic[M]):
         # A scan for no fields at all still parses each changed document, which finds the unreadable ones.
         self._scan(_AnyDocument)
 
-    def _scan(self, head: type[H]) -> list[H]:
+    def _scan(self, head: type[H], *, tally: bool = True) -> list[H]:
         cache = self.folder.parent / ".cache" / f"{self.folder.name}-heads.json"
         problems: dict[str, str] = {}
         heads, count, size = scan_heads(self.folder, head, lambda key: bool(_SAFE_KEY.match(key)), cache, problems)
-        self._tally.reset(count, size)
+        if tally:
+            self._tally.reset(count, size)
         self._corrupt.update({name.removesuffix(".json"): why for name, why in problems.items()})
         return heads
+
+    def _count_files(self) -> None:
+        count = size = 0
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".json"):
+                    with contextlib.suppress(FileNotFoundError):  # deleted while we were counting
+                        size += entry.stat().st_size
+                        count += 1
+        self._tally.reset(count, size)
+
+    async def count_files(self) -> None:
+        """Count the documents and their bytes from the folder listing alone, reading none (see `check`)."""
+        await asyncio.to_thread(self._count_files)
+
+    async def check(self) -> None:
+        """Note the documents that do not parse, reading only those changed since the last start (see head_scan).
+
+        The part of `count` that reads documents, for a start-up that counts with `count_files` and
+        checks afterwards, in the background.
+        """
+        await asyncio.to_thread(self._scan, _AnyDocument, tally=False)
 
     async def count(self) -> None:
         """Count the documents and their bytes once (at start-up), noting unreadable ones; writes keep it current."""

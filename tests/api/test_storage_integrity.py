@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +43,11 @@ def damaged_client(damaged: tuple[Comic, list[str]], make_settings: MakeSettings
 def test_health_and_stats_report_documents_found_corrupt_at_start(
     damaged: tuple[Comic, list[str]], damaged_client: TestClient
 ) -> None:
-    health = damaged_client.get("/health").json()
+    # The comics are checked in the background right after start-up: give that a moment.
+    deadline = time.monotonic() + 10
+    while (health := damaged_client.get("/health").json())["storage"]["corrupt_documents"] < 3:
+        assert time.monotonic() < deadline, health
+        time.sleep(0.01)
     assert health["status"] == "degraded"
     assert health["storage"] == {"corrupt_documents": 3}
     problems = damaged_client.get(f"{API}/storage/stats").json()["problems"]

@@ -21,5 +21,5 @@ router = APIRouter(tags=["media"])
 )
 async def get_media(path: str, services: ServicesDep) -> FileResponse:
     """A stored image or PDF, by a URL in a result (`image_url`, `page_url`, ...; only files inside the data folder)."""
-    file = await services.data.images.locate(path)
+    file = await services.prints.locate(path)  # a finished comic's PDF that is not made yet is rendered first
     return FileResponse(file, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,43 @@
+"""The rendering a finished comic needs, as plain functions of bytes: what the render workers run.
+
+Each function is top-level and takes and returns picklable data (bytes, strings, `PageText`), so
+`app/services/cpu_pool.py` can run it in a worker process; it works as well in a thread.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+
+from PIL import Image
+
+from app.rendering.lettering import letter_png
+from app.rendering.page import PageText, compose_page
+from app.rendering.pdf import Paper, render_pdf
+from app.rendering.png import encode_png
+
+
+def warm_up() -> int:
+    """Nothing but the imports above (done by then); returns the worker's pid."""
+    return os.getpid()
+
+
+def letter_panel(data: bytes, title: str, dialogue: str, speakers: Sequence[str]) -> bytes:
+    """The panel image `data` with its title and dialogue lettered on, as PNG bytes."""
+    return letter_png(data, title, dialogue, speakers)[0]
+
+
+def _decode(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB")
+
+
+def page_png(lettered: Sequence[bytes], text: PageText) -> bytes:
+    """The comic page (see `page.compose_page`) from the lettered panels' PNG bytes, as PNG bytes."""
+    return encode_png(compose_page([_decode(data) for data in lettered], text))
+
+
+def pdf_from_page(page: bytes, text: PageText, paper: Paper) -> bytes:
+    """The print PDF (see `pdf.render_pdf`) of the page PNG `page` on `paper`."""
+    return render_pdf(_decode(page), text, paper)
