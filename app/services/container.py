@@ -39,11 +39,11 @@ class Services:
         """Open the data folder, create the provider clients and recover interrupted jobs."""
         data = DataManager(settings.data_dir)
         jobs = await data.open(check_comics_later=True)  # serving starts while the comics are checked
-        pool = CpuPool()
-        prints = ComicPrints(data, pool)
         text, images = build_text_model(settings), build_image_model(settings)
         moderator = build_moderator(settings)
         runner = JobRunner(data)
+        pool = CpuPool()
+        prints = ComicPrints(data, pool, runner.idle)
         comics = ComicService(
             data,
             runner,
@@ -60,9 +60,9 @@ class Services:
 
     async def aclose(self) -> None:
         """Stop background work, then close the provider clients."""
+        await self.prints.aclose()  # first: background PDFs would start as soon as the jobs stop
         await self.runner.shutdown()
         await self.data.checked()
-        await self.prints.aclose()
         await self.pool.aclose()
         await self.text.aclose()
         await self.images.aclose()

@@ -41,6 +41,7 @@ T = TypeVar("T")
 # Workers run at a lower priority than the server: on a busy machine the API answers first, and
 # rendering takes the time that is left (measured: GET /status p99 under load fell by half).
 _NICENESS = 10
+_RESTARTS = 3  # pools that may break in a row before rendering falls back to threads for good
 
 
 def _worker_init(lifeline: Connection) -> None:
@@ -90,6 +91,7 @@ class CpuPool:
         self._executor: ProcessPoolExecutor | None = None
         self._warming: asyncio.Task[None] | None = None
         self._lifeline: Connection | None = None  # the workers exit when this closes (see `_worker_init`)
+        self._restarts = 0  # pools replaced since a call last succeeded
 
     @property
     def kind(self) -> str:
@@ -112,20 +114,13 @@ class CpuPool:
 
     def _warm_up(self, executor: ProcessPoolExecutor) -> None:
         # One call per worker makes the executor start them all; the first start waits for the fork server.
-        futures = [executor.submit(tasks.warm_up) for _ in range(self.processes)]
         try:
-            for future in futures:
+            for future in [executor.submit(tasks.warm_up) for _ in range(self.processes)]:
                 future.result()
-        except (BrokenProcessPool, OSError) as exc:
-            log.warning("render workers could not start (%s); rendering in threads instead", exc)
-            self._drop(executor)
+        except (BrokenProcessPool, OSError, RuntimeError) as exc:
+            log.warning("render workers did not start: %s", exc)  # `run` replaces them, or falls back to threads
             return
         log.info("render workers ready: %d process(es)", self.processes)
-
-    def _drop(self, executor: Executor) -> None:
-        if self._executor is executor:
-            self._executor = None
-        executor.shutdown(wait=False, cancel_futures=True)  # its workers exit with it, or with their lifeline
 
     async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`function(*args, **kwargs)` in a worker; the event loop never blocks on it."""
@@ -135,13 +130,29 @@ class CpuPool:
         try:
             # submit() may start a worker process (after one died), which waits on the fork server: not on the loop.
             future: Future[T] = await asyncio.to_thread(executor.submit, function, *args, **kwargs)
-            return await asyncio.wrap_future(future)
-        except BrokenProcessPool as exc:
-            # A worker died (killed, out of memory): this call runs in a thread, later ones in a fresh pool.
-            log.warning("a render worker died (%s); starting new ones", exc)
-            self._drop(executor)
-            self.start()
-            return await asyncio.to_thread(function, *args, **kwargs)
+        except (BrokenProcessPool, OSError, RuntimeError) as exc:  # broken, shut down, or no worker could start
+            return await self._instead(executor, exc, function, *args, **kwargs)
+        try:
+            result = await asyncio.wrap_future(future)
+        except BrokenProcessPool as exc:  # its worker died (killed, out of memory)
+            return await self._instead(executor, exc, function, *args, **kwargs)
+        self._restarts = 0
+        return result
+
+    async def _instead(
+        self, executor: Executor, exc: BaseException, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run the call in a thread, and replace the broken pool (giving up after a few pools in a row failed)."""
+        if self._executor is executor:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)  # its workers exit with it, or with their lifeline
+            self._restarts += 1
+            if self._restarts <= _RESTARTS:
+                log.warning("the render workers stopped (%s); starting new ones", exc)
+                self.start()
+            else:
+                log.error("render workers keep failing (%s); rendering in threads from now on", exc)
+        return await asyncio.to_thread(function, *args, **kwargs)
 
     async def aclose(self) -> None:
         """Stop the workers (waiting for the calls in progress)."""

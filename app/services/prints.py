@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import get_args
 from uuid import UUID
 
-from app.errors import ComicNotFound, MediaNotFound
+from app.errors import ComicNotFound, CorruptDocument, MediaNotFound
 from app.models.records import Comic
 from app.rendering.page import PageText
 from app.rendering.pdf import Paper
@@ -49,14 +50,15 @@ def pdf_name(paper: Paper) -> str:
 class ComicPrints:
     """Makes, caches and invalidates the PDFs of finished comics."""
 
-    def __init__(self, data: DataManager, pool: CpuPool) -> None:
+    def __init__(self, data: DataManager, pool: CpuPool, idle: Callable[[], Awaitable[None]]) -> None:
         self._data = data
         self._pool = pool
+        self._idle = idle  # returns once no job step is running (JobRunner.idle)
         self._locks: dict[UUID, asyncio.Lock] = {}
         self._pending: set[asyncio.Task[None]] = set()
-        # One comic's PDFs at a time in the background, so a render worker stays free for the lettering
-        # and pages that someone is waiting for (PDFs asked for by a request do not queue here).
+        # One comic's PDFs at a time in the background (PDFs asked for by a request do not queue here).
         self._background = asyncio.Semaphore(1)
+        self._closed = False
 
     def paths(self, comic_id: UUID) -> dict[str, str]:
         """Paper -> where the comic's PDF is kept (relative to DATA_DIR), made or not yet."""
@@ -73,6 +75,8 @@ class ComicPrints:
 
     def make_soon(self, comic_id: UUID) -> None:
         """Render the comic's missing PDFs in the background (the job is already completed)."""
+        if self._closed:
+            return  # shutting down: they are rendered when next asked for
         task = asyncio.create_task(self._make_all(comic_id), name=f"pdfs-{comic_id}")
         self._pending.add(task)
         task.add_done_callback(self._done)
@@ -85,7 +89,11 @@ class ComicPrints:
 
     async def _make_all(self, comic_id: UUID) -> None:
         async with self._background:
-            await self.ensure_all(comic_id)
+            for paper in PAPERS:
+                # Background work: it waits while comics are being drawn, whose lettering and pages
+                # someone is waiting for, and never takes more than one render worker.
+                await self._idle()
+                await self.ensure(comic_id, paper)
 
     async def ensure_all(self, comic_id: UUID) -> dict[str, Path]:
         """Paper -> the comic's PDF file, rendering any that is missing; raises ComicNotFound."""
@@ -105,7 +113,10 @@ class ComicPrints:
             if comic.page_path is None or comic.pdf_paths.get(paper) != relative:
                 raise MediaNotFound("no such file")  # a comic finished before PDFs existed
             page = await images.read(comic.page_path)
-            pdf = await self._pool.run(pdf_from_page, page, page_text(comic), paper)
+            try:
+                pdf = await self._pool.run(pdf_from_page, page, page_text(comic), paper)
+            except (OSError, ValueError) as exc:  # the page was damaged on disk (Pillow's errors are these)
+                raise CorruptDocument(f"the page of comic {comic_id} cannot be read: {exc}") from exc
             if not await asyncio.to_thread(images.comic_folder(comic_id).is_dir):
                 raise MediaNotFound("no such file")  # the comic was deleted meanwhile
             await images.save_finished(comic_id, pdf_name(paper), pdf)
@@ -127,6 +138,7 @@ class ComicPrints:
 
     async def aclose(self) -> None:
         """Stop the background renders (a missing PDF is rendered when next asked for)."""
+        self._closed = True
         tasks = list(self._pending)
         for task in tasks:
             task.cancel()

@@ -30,17 +30,26 @@ class JobRunner:
     def __init__(self, data: DataManager) -> None:
         self._data = data
         self._tasks: dict[UUID, asyncio.Task[None]] = {}
+        self._idle = asyncio.Event()  # set while no step runs: background work (the PDFs) waits for it
+        self._idle.set()
 
     def start(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` for `job_id` in the background; a failure marks the job failed."""
         task = asyncio.create_task(self._run(job_id, work), name=f"job-{job_id}")
         self._tasks[job_id] = task
+        self._idle.clear()
         task.add_done_callback(lambda done: self._forget(job_id, done))
 
     def _forget(self, job_id: UUID, task: asyncio.Task[None]) -> None:
         # A retry may already have registered a newer task for the same job.
         if self._tasks.get(job_id) is task:
             del self._tasks[job_id]
+        if not self._tasks:
+            self._idle.set()
+
+    async def idle(self) -> None:
+        """Return once no step of any job is running (at once when none is)."""
+        await self._idle.wait()
 
     def is_running(self, job_id: UUID) -> bool:
         """Whether a task of this job is alive in this process."""

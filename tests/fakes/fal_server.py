@@ -71,6 +71,7 @@ class FakeFal:
         self.submissions: list[dict[str, Any]] = []
         self.rejected: list[int] = []  # statuses answered from fail_statuses, in order
         self.downloads: int = 0
+        self.status_polls: int = 0
         self.cancelled: list[str] = []
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
@@ -111,7 +112,7 @@ class FakeFal:
     def reset(self) -> None:
         """Restore default knobs and forget records and jobs."""
         with self._lock:
-            self.latency, self.data_urls, self.downloads = 0.0, False, 0
+            self.latency, self.data_urls, self.downloads, self.status_polls = 0.0, False, 0, 0
             self.flaky, self._rng = 0.0, random.Random(1)
             self.nsfw_results = 0
             for seq in (self.fail_statuses, self.submissions, self.rejected, self.cancelled):
@@ -167,6 +168,8 @@ class FakeFal:
         job = self._lookup(request)
         if isinstance(job, JSONResponse):
             return job
+        with self._lock:
+            self.status_polls += 1
         logs = [] if request.query_params.get("logs", "").lower() in ("1", "true") else None
         body: dict[str, Any] = {"request_id": job.request_id, **self._urls(job), "logs": logs}
         if job.cancelled:
