@@ -123,7 +123,7 @@ async def _generate(args: argparse.Namespace) -> int:
         await comics.generate(job.id, args.style)
         job = await _wait(services, job.id, bar)
         comic = await comics.result(job.id)
-        await services.prints.ensure_all(comic.id)  # the server makes them in the background; here, before exiting
+        await services.prints.ensure_all(comic.id)  # the page and PDFs: made in the background by a server
     finally:
         bar.close()
         await services.aclose()

@@ -63,9 +63,8 @@ def _load(poll_interval: float, load: Crowd) -> str:
         "IMAGE_CONCURRENCY limits each comic, not the service, so the throughput the limit allows is the number of "
         "comics over one comic's critical path. Meanwhile a second client polls `GET /comics/{id}/status` of the "
         f"comics in turn, pausing {poll_interval * 1000:.0f} ms between polls. The service used "
-        f"{load.service_cpu_seconds:.1f} s of CPU meanwhile (its render workers and the PDFs made after each comic "
-        "completed included, and writing the scenes of these comics), on the same cores as the fakes and the "
-        "poller."
+        f"{load.service_cpu_seconds:.1f} s of CPU meanwhile (writing their scenes and its render workers "
+        "included; PDFs are made only while no comic is being drawn), on the same cores as the fakes and the poller."
     )
 
 

@@ -15,7 +15,6 @@ from uuid import UUID
 from app.errors import ExportFailed, FableError, InvalidRequest
 from app.export.bundle import write_bundle
 from app.export.database import apply_to_database, redact
-from app.export.supabase_storage import upload_bucket_folder
 from app.storage.data_manager import DataManager
 from config import Settings
 
@@ -70,6 +69,9 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
             counts = await asyncio.to_thread(apply_to_database, args.database_url, tables)
             print(f"database: {redact(args.database_url)} now holds {_counts(counts)}")
         if upload:
+            # Imported here: `main.py` loads this module for every command, and httpx only matters here.
+            from app.export.supabase_storage import upload_bucket_folder
+
             report = await upload_bucket_folder(
                 folder / "storage" / bucket, base_url=url, key=key, bucket=bucket, progress=_Progress(sys.stderr)
             )

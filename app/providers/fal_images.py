@@ -12,7 +12,7 @@ import binascii
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -77,7 +77,9 @@ class FalImageModel:
             result = await self._resume(request.resume_id) if request.resume_id else None
             if result is None:
                 handle = await retrying(
-                    lambda: _transient(self._fal.submit(self.model, arguments=arguments)), self._policy, "fal.ai submit"
+                    lambda: self._slotted(lambda: _transient(self._fal.submit(self.model, arguments=arguments))),
+                    self._policy,
+                    "fal.ai submit",
                 )
                 if request.on_submitted is not None:
                     await request.on_submitted(handle.request_id)
@@ -91,7 +93,9 @@ class FalImageModel:
         if isinstance(flags, list) and flags and flags[0] is True:  # one flag per image; we ask for one
             raise _FlaggedImage(f"fal.ai's safety checker flagged the image drawn with seed {request.seed}")
         url: str = images[0]["url"]
-        data, content_type = await retrying(lambda: self._download(url), self._policy, "image download")
+        data, content_type = await retrying(
+            lambda: self._slotted(lambda: self._download(url)), self._policy, "image download"
+        )
         seed = result.get("seed")
         return DrawnImage(
             data=data,
@@ -111,6 +115,11 @@ class FalImageModel:
             # Cancelled or timed out here: stop paying for a picture nobody will store.
             await asyncio.shield(_cancel_quietly(handle))
             raise
+
+    async def _slotted(self, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()`, in one of the poller's slots: few requests to fal.ai at once (see fal_polling.py)."""
+        async with self._poller.in_flight:
+            return await call()
 
     async def _resume(self, request_id: str) -> dict | None:
         """The result of a request an earlier attempt submitted, or None when it is gone or was cancelled."""

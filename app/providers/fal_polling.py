@@ -1,20 +1,23 @@
-"""Waiting for fal.ai queue requests: fewer status polls, on connections that are kept.
+"""Waiting for fal.ai queue requests: fewer status polls, and never a flood of them.
 
 `fal_client` polls a request's status every 0.1 s from the moment it is submitted, through an
-httpx pool that keeps 20 idle connections. With dozens of panels in flight that is hundreds of
-requests a second, most of them too early to find anything, and every poll beyond the 20th opens
-a new TLS connection; the polling alone kept the server's event loop busy enough to slow every
-API answer. `FalPoller` instead:
+httpx pool that keeps 20 idle connections. With ten comics at once (sixty panels) that is six
+hundred requests a second, most of them too early to find anything, many over new TLS
+connections, and httpcore's pool bookkeeping grows with every request and connection it holds:
+the polling alone kept the server's event loop busy enough to slow every API answer. Here:
 
-- polls over its own client, on at most 8 connections, all kept: no TLS handshake per poll, and
-  httpcore's pool, whose bookkeeping grows with every connection it holds, stays small. The
-  client is plugged into `fal_client` the supported way, as the `client` of an
-  `AsyncRequestHandle`, and keeps fal_client's fall-back to fal's backup domain;
-- learns how long images take (`PollSchedule`): until 90 % of the fastest recent image time has
-  passed it polls at most every 0.5 s, then every 50 ms (or 1/40 of that time, for slow models)
-  with fal_client's own loop, which fetches the result as soon as a poll finds it done. So a
-  2-second image costs ~10 requests instead of ~22, and is noticed 25 ms after it is ready on
-  average instead of 50 ms. Until the first image has been timed it polls like `fal_client`.
+- `PollSchedule` learns how long images take: no request is polled before 90 % of the fastest
+  recent image time has passed, then every 50 ms (1/40 of that time for slow models), with
+  fal_client's own loop, which fetches the result as soon as a poll finds it done. A 2-second
+  image costs ~5 requests instead of ~22 and is noticed 25 ms after it is ready on average, not
+  50 ms. Until the first image has been timed it polls like `fal_client`.
+- All the requests being polled together poll at most 200 times a second in total.
+- At most 8 requests to fal.ai are in flight at once (polls, and the submissions and downloads
+  of `FalImageModel`, which takes the same `in_flight` slots), on at most 8 kept connections; the
+  others wait on a semaphore, where waiting costs nothing.
+
+The polling client is plugged into `fal_client` the supported way, as the `client` of an
+`AsyncRequestHandle`, and keeps fal_client's fall-back to fal's backup domain.
 """
 
 from __future__ import annotations
@@ -31,11 +34,11 @@ from fal_client.client import USER_AGENT, AsyncBackupDomainTransport
 from config import Settings
 
 _FIRST_INTERVAL = 0.1  # fal_client's own, until an image has been timed
-_COARSE_INTERVAL = 0.5
+_POLLS_PER_SECOND = 200  # for all requests together
 _FINE_INTERVAL = 0.05
 _WAKE_FRACTION = 0.9  # of the fastest recent image time: from then on, poll finely
 _REMEMBERED = 20  # image times the schedule learns from
-_CONNECTIONS = 8  # polls in flight at once (more wait): a poll takes milliseconds
+_CONNECTIONS = 8  # requests in flight at once (more wait): a poll takes milliseconds
 
 
 class PollSchedule:
@@ -49,7 +52,7 @@ class PollSchedule:
         self._recent.append(seconds)
 
     def quiet_until(self) -> float:
-        """Seconds after submission before which a request is polled only coarsely (0: poll finely at once)."""
+        """Seconds after submission before which a request is not polled (0: poll at once)."""
         return min(self._recent) * _WAKE_FRACTION if self._recent else 0.0
 
     def fine_interval(self) -> float:
@@ -57,17 +60,40 @@ class PollSchedule:
         return max(_FINE_INTERVAL, min(self._recent) / 40) if self._recent else _FIRST_INTERVAL
 
 
+class _Limited(httpx.AsyncBaseTransport):
+    """A transport that sends at most as many requests at once as `slots` allows (bodies are small JSON)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, slots: asyncio.Semaphore) -> None:
+        self._inner = inner
+        self._slots = slots
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async with self._slots:
+            response = await self._inner.handle_async_request(request)
+            await response.aread()  # the connection is free again once the body is in
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class FalPoller:
     """Waits for fal.ai queue requests to complete and fetches their results."""
 
     def __init__(self, settings: Settings) -> None:
+        # Requests to fal.ai in flight at once, polls, submissions and downloads alike (FalImageModel
+        # takes it too): the others wait here, where waiting costs nothing, instead of in httpcore's
+        # pool, whose bookkeeping costs grow with every request and connection it holds.
+        self.in_flight = asyncio.Semaphore(_CONNECTIONS)
         limits = httpx.Limits(max_connections=_CONNECTIONS, max_keepalive_connections=_CONNECTIONS)
+        transport = _Limited(httpx.AsyncHTTPTransport(limits=limits), self.in_flight)
         self._client = httpx.AsyncClient(
-            transport=AsyncBackupDomainTransport(transport=httpx.AsyncHTTPTransport(limits=limits)),
+            transport=AsyncBackupDomainTransport(transport=transport),
             headers={"Authorization": f"Key {settings.fal_api_key}", "User-Agent": USER_AGENT},
             timeout=settings.image_timeout_seconds,
         )
         self.schedule = PollSchedule()
+        self._waiting = 0  # requests being polled right now
 
     def adopt(self, handle: fal_client.AsyncRequestHandle) -> fal_client.AsyncRequestHandle:
         """The same request, polled (and cancelled) over this poller's connections."""
@@ -76,19 +102,20 @@ class FalPoller:
     async def wait(self, handle: fal_client.AsyncRequestHandle, submitted: float | None = None) -> dict:
         """The request's result once it is completed; `submitted` is its `time.monotonic()` submission time.
 
-        Without `submitted` (a request resumed after a restart) it is polled finely from the start.
+        Without `submitted` (a request resumed after a restart) it is polled from the start.
         """
         if submitted is not None:
-            quiet = self.schedule.quiet_until()
-            # Nothing is done the moment it is submitted: the first poll waits, then polls are coarse
-            # until the fastest recent request would have been done.
-            await asyncio.sleep(min(_COARSE_INTERVAL, max(quiet, self.schedule.fine_interval())))
-            while (left := quiet - (time.monotonic() - submitted)) > 0:
-                if isinstance(await handle.status(), fal_client.Completed):
-                    break
-                await asyncio.sleep(min(_COARSE_INTERVAL, left))
-        # fal_client's own loop from here: it fetches the result as soon as a poll finds the request done.
-        result = await handle.get(interval=self.schedule.fine_interval())
+            # Nothing to learn before the fastest recent request would have been done: no poll until then.
+            await asyncio.sleep(max(0.0, self.schedule.quiet_until() - (time.monotonic() - submitted)))
+        self._waiting += 1
+        try:
+            # Stretched so that all the requests waiting together poll at most _POLLS_PER_SECOND times
+            # a second: ten comics at once must not flood the event loop. fal_client's own loop from
+            # here: it fetches the result as soon as a poll finds the request done.
+            interval = max(self.schedule.fine_interval(), self._waiting / _POLLS_PER_SECOND)
+            result = await handle.get(interval=interval)
+        finally:
+            self._waiting -= 1
         if submitted is not None:
             self.schedule.record(time.monotonic() - submitted)
         return result

@@ -28,6 +28,16 @@ def record_image() -> None:
         usage.images += 1
 
 
+def take() -> Usage | None:
+    """What the current meter counted since it was last taken (None when nothing), restarting it at zero."""
+    usage = _current.get()
+    if usage is None or usage == Usage():
+        return None
+    taken = usage.model_copy()
+    usage.llm_calls = usage.llm_tokens = usage.images = 0
+    return taken
+
+
 @contextmanager
 def metering() -> Iterator[Usage]:
     """A fresh meter for the code inside the block."""

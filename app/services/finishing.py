@@ -1,11 +1,11 @@
-"""Finishing a comic: letter its panels, then compose the page PNG from them; the PDFs follow.
+"""Finishing a comic: letter its panels; the page and the PDFs follow (`app/services/prints.py`).
 
 Each panel is lettered as soon as it is stored (`letter`, called by the pipeline while the other
-panels are still being drawn), so when the last picture arrives only its lettering and the page
-are left before the job completes. The raw panel images are never changed: each gets a lettered
-copy (`panel-<n>.lettered.png`), and the page (`page.png`) is written next to them. The print
-PDFs (`comic-a4.pdf`, `comic-letter.pdf`) are made from the page after the job completes, or on
-demand (`app/services/prints.py`). The Pillow work runs in the render workers (`CpuPool`).
+panels are still being drawn), so when the last picture arrives only its lettering is left before
+the job completes. The raw panel images are never changed: each gets a lettered copy
+(`panel-<n>.lettered.png`). The comic page (`page.png`) and the print PDFs are made from the
+lettered panels just after the job completes, or when first asked for. The Pillow work runs in
+the render workers (`CpuPool`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from app.models.records import Comic, Panel, Scene
-from app.rendering.tasks import letter_panel, page_png
+from app.rendering.tasks import letter_panel
 from app.services.cpu_pool import CpuPool
-from app.services.prints import ComicPrints, page_text
+from app.services.prints import ComicPrints
 from app.storage.image_store import ImageStore
 from config import Settings
 
@@ -47,10 +47,9 @@ class Finisher:
         return panel.model_copy(update={"lettered_path": path})
 
     async def finish(self, comic: Comic, redo: Collection[int] = ()) -> Comic:
-        """Letter the panels in `redo` and any not lettered yet, make the page, and point at the PDFs to come.
+        """Letter the panels in `redo` and any not lettered yet, and point at the page and PDFs to come.
 
-        The comic's old PDFs are removed once the new page is stored; call `prints.make_soon` when
-        the job is completed.
+        The comic's old page and PDFs are removed; call `prints.make_soon` once the job is completed.
         """
         started = time.perf_counter()
         scenes = {scene.scene_id: scene for scene in comic.scenes}
@@ -59,15 +58,9 @@ class Finisher:
         done = await asyncio.gather(*(self.letter(comic.id, p, scenes.get(p.scene_id), speakers) for p in todo))
         relettered = {panel.panel_id: panel for panel in done}
         panels = [relettered.get(panel.panel_id, panel) for panel in comic.panels]
-
-        lettered = await asyncio.gather(*(self._images.read(p.lettered_path or p.image_path) for p in panels))
-        page = await self._pool.run(page_png, list(lettered), page_text(comic))
-        page_path = await self._images.save_finished(comic.id, "page.png", page)
-        await self.prints.invalidate(comic.id)
-        pdf_paths = self.prints.paths(comic.id)
-        log.info(
-            "comic %s: lettered %d panel(s) and the page in %.2f s", comic.id, len(todo), time.perf_counter() - started
-        )
+        await self.prints.invalidate(comic.id)  # made from the lettered panels, some of which changed
+        page_path, pdf_paths = self.prints.paths(comic.id)
+        log.info("comic %s: lettered %d panel(s) in %.2f s", comic.id, len(todo), time.perf_counter() - started)
         return comic.model_copy(
             update={
                 "panels": panels,

@@ -207,7 +207,7 @@ class Pipeline:
             panels=job.panels,
             providers=job.providers,
         )
-        comic = await self._finisher.finish(comic)  # letters any panel not lettered yet, composes the page
+        comic = await self._finisher.finish(comic)  # letters any panel not lettered yet
         await self._data.save_comic(comic)
 
         def done(job: Job) -> None:
@@ -219,10 +219,10 @@ class Pipeline:
             job.completed_at = utcnow()
 
         await self._data.update_job(job_id, done)
-        self._finisher.prints.make_soon(comic.id)  # the PDFs, after `completed`: see app/services/prints.py
+        self._finisher.prints.make_soon(comic.id)  # the page and PDFs, after `completed`: see prints.py
 
     async def revise_panel(self, job_id: UUID) -> None:
-        """Redraw or restore one panel of a finished comic, then re-letter it and recompose the page."""
+        """Redraw or restore one panel of a finished comic and re-letter it; the page and PDFs follow."""
         await self._reviser.run(job_id)
 
 

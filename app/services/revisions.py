@@ -66,7 +66,7 @@ class PanelReviser:
         self._finisher = finisher
 
     async def run(self, job_id: UUID) -> None:
-        """Apply the job's pending panel change, re-letter that panel, recompose the page; the PDFs follow."""
+        """Apply the job's pending panel change and re-letter that panel; the page and PDFs follow."""
         job = await self._data.get_job(job_id)
         change = job.pending_panel
         if change is None:

@@ -17,7 +17,7 @@ from uuid import UUID
 from app.errors import FableError, JobNotFound
 from app.models.records import Job, Usage
 from app.models.states import JobStatus
-from app.providers.usage import metering
+from app.providers.usage import metering, take
 from app.storage.data_manager import DataManager
 from external_services import ProviderError
 
@@ -29,6 +29,7 @@ class JobRunner:
 
     def __init__(self, data: DataManager) -> None:
         self._data = data
+        data.amenders.append(_add_usage)  # each write of a running step carries what the step cost so far
         self._tasks: dict[UUID, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()  # set while no step runs: background work (the PDFs) waits for it
         self._idle.set()
@@ -69,21 +70,17 @@ class JobRunner:
             await asyncio.wait([task])
 
     async def _run(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
-        with metering() as usage:
+        with metering():
             try:
                 await self._step(job_id, work)
             finally:
-                if usage != Usage():
-                    await asyncio.shield(self._bill(job_id, usage))
+                rest = take()  # what the step's last writes did not carry
+                if rest is not None:
+                    await asyncio.shield(self._bill(job_id, rest))
 
     async def _bill(self, job_id: UUID, usage: Usage) -> None:
-        def add(job: Job) -> None:
-            job.usage.llm_calls += usage.llm_calls
-            job.usage.llm_tokens += usage.llm_tokens
-            job.usage.images += usage.images
-
         with contextlib.suppress(JobNotFound):  # deleted while its step ran
-            await self._data.update_job(job_id, add)
+            await self._data.update_job(job_id, lambda job: _add(job, usage))
 
     async def _step(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
         try:
@@ -114,3 +111,16 @@ class JobRunner:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _add_usage(job: Job) -> None:
+    # Called inside the step's task (the meter is a context variable), for the job the step runs.
+    taken = take()
+    if taken is not None:
+        _add(job, taken)
+
+
+def _add(job: Job, usage: Usage) -> None:
+    job.usage.llm_calls += usage.llm_calls
+    job.usage.llm_tokens += usage.llm_tokens
+    job.usage.images += usage.images

@@ -58,6 +58,9 @@ class DataManager:
         self._index = JobIndex()
         # Called with every job after it is stored (live progress); they must not block.
         self.listeners: list[Callable[[Job], None]] = []
+        # Applied to every change of a job, under its lock, before it is stored (the runner adds what its
+        # step has cost so far, so that a state change and its usage are written, and seen, together).
+        self.amenders: list[Callable[[Job], None]] = []
         self._checking: asyncio.Task[None] | None = None  # see open(check_comics_later=True)
 
     async def open(self, *, check_comics_later: bool = False) -> list[Job]:
@@ -71,14 +74,12 @@ class DataManager:
         for folder in (self.jobs.folder, self.comics.folder, self.characters.folder, self.images.root):
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         self._index.rebuild(await self.jobs.scan(JobHead))
-        if check_comics_later:
-            await self.comics.count_files()
-            self._checking = asyncio.create_task(self.comics.check(), name="check-comics")
-            self._checking.add_done_callback(_log_failure)
-        else:
-            await self.comics.count()
+        await (self.comics.count_files() if check_comics_later else self.comics.count())
         for store in (self.characters, self.images):  # one after another: threads would fight for the GIL
             await store.count()
+        if check_comics_later:  # started last, for the same reason
+            self._checking = asyncio.create_task(self.comics.check(), name="check-comics")
+            self._checking.add_done_callback(_log_failure)
         unsettled = []
         for job_id in self._index.with_status(JobStatus.PENDING, JobStatus.PROCESSING):
             try:
@@ -119,6 +120,8 @@ class DataManager:
             # copy here cost ~1 ms of event-loop time per update (one per stored panel).
             before.append((job.status, job.step))
             change(job)
+            for amend in self.amenders:
+                amend(job)
             job.updated_at = utcnow()
             if before[0] != (job.status, job.step):  # the timeline of steps, recorded in one place
                 job.history.append(StateChange(status=job.status, step=job.step, at=job.updated_at))

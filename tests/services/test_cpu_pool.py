@@ -20,10 +20,10 @@ pytestmark = pytest.mark.anyio
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")  # a zombie is gone
+    return state != "Z"  # a zombie has exited; only its parent has not collected it yet
 
 
 def _wait_gone(pids: set[int], seconds: float = 10.0) -> set[int]:

@@ -49,19 +49,20 @@ def job_ready_to_generate(client: TestClient, characters: list[dict[str, Any]] |
 
 
 def completed_job(client: TestClient, style: str | None = None) -> str:
-    """A job that went all the way to a finished comic, its PDFs included."""
+    """A job that went all the way to a finished comic, its page and PDFs included."""
     job_id = job_ready_to_generate(client)
     response = client.post(f"{API}/comics/{job_id}/generate", json={"style": style} if style else None)
     assert response.status_code == 202, response.text
     status = wait_until_settled(client, job_id)
     assert status["status"] == "completed", status
-    wait_for_pdfs(client, job_id)
+    wait_for_print_files(client, job_id)
     return job_id
 
 
-def wait_for_pdfs(client: TestClient, job_id: str) -> None:
-    """Fetch the comic's PDFs, as a reader would: they are made just after `completed` (or when asked for)."""
-    for url in client.get(f"{API}/comics/{job_id}/result").json()["pdf_urls"].values():
+def wait_for_print_files(client: TestClient, job_id: str) -> None:
+    """Fetch the comic's page and PDFs, as a reader would: they are made just after `completed` (or when asked for)."""
+    comic = client.get(f"{API}/comics/{job_id}/result").json()
+    for url in (comic["page_url"], *comic["pdf_urls"].values()):
         response = client.get(url)
         assert response.status_code == 200, response.text
-        assert response.content.startswith(b"%PDF"), url
+        assert response.content[:4] in (b"%PDF", b"\x89PNG"), url
