@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     image_provider: Literal["auto", "fal", "offline"] = "auto"
     fal_key: str | None = Field(default=None, validation_alias=AliasChoices("FAL_KEY", "FAL_AI_API_KEY"))
     fal_model: str = "fal-ai/flux/schnell"
+    # fal's Platform API, where a resumed job looks for a request whose id it never recorded.
+    fal_platform_url: str = "https://api.fal.ai/v1"
     image_width: int = Field(default=768, ge=256, le=2048)
     image_height: int = Field(default=512, ge=256, le=2048)
     image_concurrency: int = Field(default=6, ge=1, le=32)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from app.models.records import CastMember, SceneFeedback
+from app.models.records import CastMember, ImageIntent, SceneFeedback
 from app.models.story import ComicScript, PanelPrompt, SceneDraft
 from config import Settings
 from master_prompts import ArtStyle
@@ -52,8 +52,14 @@ class ImageRequest:
     # A provider request an earlier attempt started (the process may have died while it ran):
     # providers that can, pick it up instead of paying for the same picture again.
     resume_id: str | None = None
-    # Told the provider's request id as soon as there is one, so the job can record it.
-    on_submitted: Callable[[str], Awaitable[None]] | None = None
+    # An earlier attempt was submitting this picture when it stopped, and never learned the id:
+    # providers that can, look for that request before submitting again.
+    unconfirmed: ImageIntent | None = None
+    # Awaited with the seed just before a request is submitted, so the job records the intent first.
+    on_submitting: Callable[[int], Awaitable[None]] | None = None
+    # Told the provider's request id as soon as there is one, or None when the provider refused
+    # the submission (nothing is running: the intent is void).
+    on_submitted: Callable[[str | None], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import httpx
 
 from tests.fakes.fal_server import FakeFal, make_ca_bundle
 from tests.fakes.openai_server import FakeOpenAI
-from tests.utils.server import ServerProcess, service_env, start_server, stop_server
+from tests.utils.server import ServerProcess, real_provider_env, service_env, start_server, stop_server
 
 API = "/api/v1"
 TOPICS = [
@@ -45,7 +45,8 @@ class DrillReport:
     kills: int
     completed: int = 0
     unreadable_json: list[str] = field(default_factory=list)
-    panels_requested_twice: dict[int, int] = field(default_factory=dict)
+    panels_requested_twice: dict[str, int] = field(default_factory=dict)  # "seed 7: <prompt>" -> requests
+    lookups: int = 0  # calls of fal.ai's request listing: kills that fell between a submit and its id
     seconds: float = 0.0
 
     @property
@@ -80,14 +81,10 @@ def run_drill(
         llm.latency, fal.latency = 0.1, image_latency
         env = service_env(
             workdir / "data",
-            OPENAI_API_KEY="sk-drill",
-            OPENAI_BASE_URL=llm.base_url,
-            FAL_KEY="fal-drill",
-            FAL_QUEUE_RUN_HOST=fal.host,
-            SSL_CERT_FILE=str(pem),
-            LLM_PROVIDER="auto",
-            IMAGE_PROVIDER="auto",
+            **real_provider_env(llm.base_url, fal, pem),
             RETRY_BASE_DELAY_SECONDS="0.05",
+            # How long a resumed job looks for a request whose id a kill kept from being recorded.
+            IMAGE_TIMEOUT_SECONDS="20",
         )
         server: ServerProcess = start_server(env, workdir / "server.log")
         try:
@@ -124,13 +121,16 @@ def run_drill(
             report.completed = sum(state == "completed" for state in states)
         finally:
             stop_server(server)
-        per_comic = Counter(submission["arguments"]["seed"] for submission in fal.submissions)
+        # A panel's picture is its comic's seed with its own prompt.
+        report.lookups = fal.listings
+        per_panel = Counter((s["arguments"]["seed"], s["arguments"]["prompt"]) for s in fal.submissions)
     for path in (workdir / "data").rglob("*.json"):
         try:
             json.loads(path.read_bytes())
         except ValueError:
             report.unreadable_json.append(str(path))
-    report.panels_requested_twice = {seed: n for seed, n in per_comic.items() if n != 6}
+    twice = {f"seed {seed}: {prompt[:60]}": n for (seed, prompt), n in per_panel.items() if n > 1}
+    report.panels_requested_twice = twice
     report.seconds = time.monotonic() - started
     return report
 

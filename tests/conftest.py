@@ -99,15 +99,27 @@ def fake_fal(fake_fal_server: FakeFal) -> FakeFal:
 
 
 @pytest.fixture
-def real_settings(make_settings: MakeSettings, fake_openai: FakeOpenAI, fake_fal: FakeFal) -> Settings:
+def make_real_settings(make_settings: MakeSettings, fake_openai: FakeOpenAI, fake_fal: FakeFal) -> MakeSettings:
+    """Settings that select the real OpenAI and fal.ai providers, pointed at the local fakes, plus overrides."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "llm_provider": "auto",
+            "image_provider": "auto",
+            "openai_api_key": "sk-test-local",
+            "openai_base_url": fake_openai.base_url,
+            "fal_key": "fal-test-local",
+            "fal_platform_url": fake_fal.platform_url,
+        }
+        return make_settings(**(values | overrides))
+
+    return make
+
+
+@pytest.fixture
+def real_settings(make_real_settings: MakeSettings) -> Settings:
     """Settings that select the real OpenAI and fal.ai providers, pointed at the local fakes."""
-    return make_settings(
-        llm_provider="auto",
-        image_provider="auto",
-        openai_api_key="sk-test-local",
-        openai_base_url=fake_openai.base_url,
-        fal_key="fal-test-local",
-    )
+    return make_real_settings()
 
 
 @pytest.fixture

@@ -15,7 +15,15 @@ from PIL import Image
 
 from tests.fakes.fal_server import FakeFal
 from tests.fakes.openai_server import FakeOpenAI, parse_blocks
-from tests.utils.server import API, ServerProcess, service_env, start_server, stop_server, wait_until_settled
+from tests.utils.server import (
+    API,
+    ServerProcess,
+    real_provider_env,
+    service_env,
+    start_server,
+    stop_server,
+    wait_until_settled,
+)
 
 TOPIC = "teach my kid not to accept candy from strangers"
 CAST = [{"character_type": "girl_young", "count": 1}, {"character_type": "parent_mom", "count": 1}]
@@ -156,16 +164,9 @@ def test_real_providers_in_the_subprocess(
     launch: Launch, tmp_path: Path, fake_openai: FakeOpenAI, fake_fal: FakeFal
 ) -> None:
     # The fakes run in this pytest process; the server reaches them over 127.0.0.1 like real endpoints.
+    # conftest points SSL_CERT_FILE at the throwaway CA that the fake fal.ai certificate chains to.
     env = service_env(
-        tmp_path / "data",
-        LLM_PROVIDER="auto",
-        IMAGE_PROVIDER="auto",
-        OPENAI_API_KEY="sk-test-local",
-        OPENAI_BASE_URL=fake_openai.base_url,
-        FAL_KEY="fal-test-local",
-        FAL_QUEUE_RUN_HOST=fake_fal.host,
-        # conftest points SSL_CERT_FILE at the throwaway CA that the fake fal.ai certificate chains to.
-        SSL_CERT_FILE=os.environ["SSL_CERT_FILE"],
+        tmp_path / "data", **real_provider_env(fake_openai.base_url, fake_fal, os.environ["SSL_CERT_FILE"])
     )
     server = launch(env)
     with server.client() as http:

@@ -71,29 +71,9 @@ class Scene(BaseModel):
     visual_elements: list[str]
 
 
-class PanelVersion(BaseModel):
-    """One picture a panel has had; redrawing a panel keeps every earlier one."""
+class Picture(BaseModel):
+    """A stored picture and how it was made: what a panel and each of its versions record."""
 
-    version: int  # 1 is the first drawing
-    prompt: str
-    image_path: str  # relative to DATA_DIR, POSIX separators
-    content_type: str
-    width: int
-    height: int
-    size_bytes: int
-    sha256: str
-    seed: int | None
-    provider: str
-    source_url: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class Panel(BaseModel):
-    """The stored picture for one scene."""
-
-    id: UUID = Field(default_factory=new_id)
-    panel_id: int
-    scene_id: int
     prompt: str
     image_path: str  # relative to DATA_DIR, POSIX separators
     content_type: str
@@ -105,6 +85,20 @@ class Panel(BaseModel):
     provider: str
     source_url: str | None = None  # where the provider served it; kept for the record only: it expires
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PanelVersion(Picture):
+    """One picture a panel has had; redrawing a panel keeps every earlier one."""
+
+    version: int  # 1 is the first drawing
+
+
+class Panel(Picture):
+    """The stored picture for one scene."""
+
+    id: UUID = Field(default_factory=new_id)
+    panel_id: int
+    scene_id: int
     lettered_path: str | None = None  # the picture with its title and dialogue lettered on (PNG)
     version: int = 1  # which of `versions` the fields above describe
     versions: list[PanelVersion] = Field(default_factory=list)  # empty until the panel is first redrawn
@@ -132,6 +126,13 @@ class Usage(BaseModel):
     llm_calls: int = 0
     llm_tokens: int = 0
     images: int = 0
+
+
+class ImageIntent(BaseModel):
+    """A picture about to be requested: written before the request is sent, replaced by its id after."""
+
+    seed: int
+    at: datetime = Field(default_factory=utcnow)
 
 
 class StateChange(BaseModel):
@@ -167,6 +168,9 @@ class Job(BaseModel):
     # Scene number -> the image provider's id for a request in flight, so a resumed job can
     # collect the picture it already asked for instead of paying for it twice.
     image_requests: dict[int, str] = Field(default_factory=dict)
+    # Scene number -> a request being submitted whose id is not known yet. One left behind by a
+    # process that died tells the resumed job to look the request up before paying again.
+    image_intents: dict[int, ImageIntent] = Field(default_factory=dict)
     # Scene number -> the full image prompt, kept from the first attempt so a resumed job neither
     # pays for the prompt call again nor stores a prompt that differs from the picture's.
     panel_prompts: dict[int, str] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ import fal_client
 import httpx
 
 from app.providers.fal_polling import FalPoller
+from app.providers.fal_requests import FalRequestFinder
 from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
 from config import Settings
 from external_services import DrawnImage, ImageRequest, ProviderError
@@ -47,13 +48,16 @@ class FalImageModel:
             base_delay=settings.retry_base_delay_seconds,
             total_seconds=settings.retry_total_seconds,
         )
+        self._finder = FalRequestFinder(settings, self._policy)  # after a crash: see fal_requests.py
 
     async def draw(self, request: ImageRequest) -> DrawnImage:
         """Draw one panel; an image the safety checker flags is drawn once more with the next seed."""
-        try:
-            return await self._draw_once(request)
-        except _FlaggedImage as exc:
-            log.warning("%s; drawing it again with seed %d", exc, request.seed + 1)
+        redrawing = request.unconfirmed is not None and request.unconfirmed.seed == request.seed + 1
+        if not redrawing:  # else the first picture was flagged before the process stopped
+            try:
+                return await self._draw_once(request)
+            except _FlaggedImage as exc:
+                log.warning("%s; drawing it again with seed %d", exc, request.seed + 1)
         again = dataclasses.replace(request, seed=request.seed + 1, resume_id=None)
         try:
             return await self._draw_once(again)
@@ -74,16 +78,15 @@ class FalImageModel:
             "output_format": "png",
         }
         try:
-            result = await self._resume(request.resume_id) if request.resume_id else None
-            if result is None:
-                handle = await retrying(
-                    lambda: self._slotted(lambda: _transient(self._fal.submit(self.model, arguments=arguments))),
-                    self._policy,
-                    "fal.ai submit",
-                )
+            resume_id = request.resume_id
+            unconfirmed = request.unconfirmed
+            if resume_id is None and unconfirmed is not None and unconfirmed.seed == request.seed:
+                resume_id = await self._finder.find(self.model, arguments, unconfirmed)
                 if request.on_submitted is not None:
-                    await request.on_submitted(handle.request_id)
-                result = await self._result(handle, submitted=time.monotonic())
+                    await request.on_submitted(resume_id)  # found: recorded; not found: the intent is void
+            result = await self._resume(resume_id) if resume_id else None
+            if result is None:
+                result = await self._submit_and_wait(request, arguments)
         except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
             raise ProviderError(f"fal.ai request failed: {exc}") from exc
         images = result.get("images") if isinstance(result, dict) else None
@@ -103,6 +106,27 @@ class FalImageModel:
             seed=seed if isinstance(seed, int) else request.seed,
             source_url=None if url.startswith("data:") else url,
         )
+
+    async def _submit_and_wait(self, request: ImageRequest, arguments: dict) -> dict:
+        """Submit a new request (its intent recorded first, its id right after) and wait for its result."""
+        if request.on_submitting is not None:
+            await request.on_submitting(request.seed)
+        try:
+            handle = await retrying(
+                lambda: self._slotted(lambda: _transient(self._fal.submit(self.model, arguments=arguments))),
+                self._policy,
+                "fal.ai submit",
+            )
+        except (ProviderError, fal_client.client.FalClientHTTPError) as exc:
+            refused = isinstance(exc, fal_client.client.FalClientHTTPError) or isinstance(
+                exc.__cause__, fal_client.client.FalClientHTTPError
+            )
+            if refused and request.on_submitted is not None:
+                await request.on_submitted(None)  # fal answered with an error: it queued nothing
+            raise  # a connection lost mid-submit keeps the intent: the request may have been taken
+        if request.on_submitted is not None:
+            await request.on_submitted(handle.request_id)
+        return await self._result(handle, submitted=time.monotonic())
 
     async def _result(self, handle: fal_client.AsyncRequestHandle, submitted: float | None = None) -> dict:
         handle = self._poller.adopt(handle)
@@ -160,6 +184,7 @@ class FalImageModel:
         """Close the download and polling clients (fal_client's own client has no close method)."""
         await self._http.aclose()
         await self._poller.aclose()
+        await self._finder.aclose()
 
 
 class _FlaggedImage(ProviderError):

@@ -16,14 +16,13 @@ from app.models.records import Comic, Job, Panel, Scene
 from app.models.states import JobStatus, JobStep
 from app.models.story import SceneDraft, check_prompt_ids, check_scene_ids
 from app.providers.moderation import Moderator
-from app.providers.usage import record_image
+from app.services.drawing import draw_picture
 from app.services.finishing import Finisher
 from app.services.revisions import PanelReviser
 from app.services.safety import regenerate_if_unsafe, scene_texts
 from app.services.submissions import SubmissionLog
 from app.services.workflow import STEP_PROGRESS, panel_progress
 from app.storage.data_manager import DataManager
-from app.storage.image_store import probe_image
 from config import Settings
 from external_services import ImageModel, ImageRequest, ProviderError, StoryBrief, TextModel
 from master_prompts import DEFAULT_STYLE, STYLES, compose_image_prompt
@@ -156,38 +155,29 @@ class Pipeline:
             cast=job.characters,
             style=STYLES[job.style or DEFAULT_STYLE],
             resume_id=job.image_requests.get(scene.scene_id),
+            unconfirmed=job.image_intents.get(scene.scene_id),
+            on_submitting=lambda seed: self._submissions.intend(job.id, scene.scene_id, seed),
             on_submitted=lambda request_id: self._submissions.remember(job.id, scene.scene_id, request_id),
         )
+        budget = self._settings.image_timeout_seconds
+        if request.unconfirmed is not None:  # the provider may first wait for a lost request to show up
+            budget += max(0.0, budget - (utcnow() - request.unconfirmed.at).total_seconds())
         async with limit:
-            try:
-                async with asyncio.timeout(self._settings.image_timeout_seconds):
-                    image = await self._images.draw(request)
-                record_image()
-            except TimeoutError:
-                raise ProviderError(f"no image after {self._settings.image_timeout_seconds:g} s") from None
-        info = await asyncio.to_thread(probe_image, image.data)
-        path = await self._data.images.save_panel(job.comic_id, scene.scene_id, image.data, info)
-        panel = Panel(
-            panel_id=scene.scene_id,
-            scene_id=scene.scene_id,
-            prompt=prompt,
-            image_path=path,
-            content_type=info.content_type,
-            width=info.width,
-            height=info.height,
-            size_bytes=info.size_bytes,
-            sha256=info.sha256,
-            seed=image.seed,
-            provider=self._images.name,
-            source_url=image.source_url,
-        )
+            picture, data = await draw_picture(
+                self._images,
+                request,
+                budget,
+                lambda data, info: self._data.images.save_panel(job.comic_id, scene.scene_id, data, info),
+            )
+        panel = Panel(panel_id=scene.scene_id, scene_id=scene.scene_id, **picture.model_dump())
         # Lettered now, while other panels are still being drawn: the last one is all that is left at the end.
-        panel = await self._finisher.letter(job.comic_id, panel, scene, [m.name for m in job.characters], image.data)
+        panel = await self._finisher.letter(job.comic_id, panel, scene, [m.name for m in job.characters], data)
 
         def keep(job: Job) -> None:
             others = [p for p in job.panels if p.panel_id != panel.panel_id]
             job.panels = sorted([*others, panel], key=lambda p: p.panel_id)
             job.image_requests.pop(scene.scene_id, None)
+            job.image_intents.pop(scene.scene_id, None)
             job.progress = panel_progress(len(job.panels), job.panel_count)
 
         await self._data.update_job(job.id, keep)

@@ -9,7 +9,6 @@ redraw can be undone.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from uuid import UUID
 
@@ -17,12 +16,12 @@ from app.errors import InvalidState, PanelNotFound
 from app.models.records import Job, Panel, PanelChange, PanelVersion
 from app.models.states import JobStatus, JobStep
 from app.models.story import SceneDraft
+from app.services.drawing import draw_picture
 from app.services.finishing import Finisher
 from app.services.workflow import STEP_PROGRESS
 from app.storage.data_manager import DataManager
-from app.storage.image_store import probe_image
 from config import Settings
-from external_services import ImageModel, ImageRequest, ProviderError
+from external_services import ImageModel, ImageRequest
 from master_prompts import DEFAULT_STYLE, STYLES, compose_image_prompt
 
 # The fields a version and the panel showing it share.
@@ -113,23 +112,10 @@ class PanelReviser:
             cast=job.characters,
             style=style,
         )
-        try:
-            async with asyncio.timeout(self._settings.image_timeout_seconds):
-                image = await self._images.draw(request)
-        except TimeoutError:
-            raise ProviderError(f"no image after {self._settings.image_timeout_seconds:g} s") from None
-        info = await asyncio.to_thread(probe_image, image.data)
-        path = await self._data.images.save_panel_version(job.comic_id, panel.panel_id, number, image.data, info)
-        return PanelVersion(
-            version=number,
-            prompt=prompt,
-            image_path=path,
-            content_type=info.content_type,
-            width=info.width,
-            height=info.height,
-            size_bytes=info.size_bytes,
-            sha256=info.sha256,
-            seed=image.seed if image.seed is not None else seed,
-            provider=self._images.name,
-            source_url=image.source_url,
+        picture, _ = await draw_picture(
+            self._images,
+            request,
+            self._settings.image_timeout_seconds,
+            lambda data, info: self._data.images.save_panel_version(job.comic_id, panel.panel_id, number, data, info),
         )
+        return PanelVersion(version=number, **picture.model_dump())

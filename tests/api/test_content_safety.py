@@ -164,16 +164,11 @@ def test_an_image_flagged_nsfw_is_redrawn_once_with_the_next_seed(real_client: T
 
 
 def test_an_image_flagged_twice_fails_its_panel_and_keeps_the_others(
-    make_settings: MakeSettings, fake_openai: FakeOpenAI, fake_fal: FakeFal
+    make_real_settings: MakeSettings, fake_openai: FakeOpenAI, fake_fal: FakeFal
 ) -> None:
     from app.main import create_app
 
-    settings = make_settings(
-        llm_provider="auto",
-        image_provider="auto",
-        openai_api_key="sk-test-local",
-        openai_base_url=fake_openai.base_url,
-        fal_key="fal-test-local",
+    settings = make_real_settings(
         image_concurrency=1,  # panel 1 is drawn (and flagged) first
     )
     with TestClient(create_app(settings)) as client:

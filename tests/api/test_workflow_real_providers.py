@@ -131,16 +131,11 @@ def test_six_panels_take_about_one_image_latency(real_client: TestClient, fake_f
 
 
 def test_image_concurrency_setting_bounds_parallel_requests(
-    make_settings: MakeSettings, fake_openai: FakeOpenAI, fake_fal: FakeFal
+    make_real_settings: MakeSettings, fake_openai: FakeOpenAI, fake_fal: FakeFal
 ) -> None:
     from app.main import create_app
 
-    settings: Settings = make_settings(
-        llm_provider="openai",
-        image_provider="fal",
-        openai_api_key="sk-test-local",
-        openai_base_url=fake_openai.base_url,
-        fal_key="fal-test-local",
+    settings: Settings = make_real_settings(
         image_concurrency=2,
     )
     with TestClient(create_app(settings)) as client:
@@ -180,16 +175,11 @@ def test_cast_chosen_up_front_reaches_the_model(real_client: TestClient, fake_op
 
 
 def test_flaky_providers_still_complete_the_comic(
-    make_settings: MakeSettings, fake_openai: FakeOpenAI, fake_fal: FakeFal
+    make_real_settings: MakeSettings, fake_openai: FakeOpenAI, fake_fal: FakeFal
 ) -> None:
     from app.main import create_app
 
-    settings: Settings = make_settings(
-        llm_provider="openai",
-        image_provider="fal",
-        openai_api_key="sk-test-local",
-        openai_base_url=fake_openai.base_url,
-        fal_key="fal-test-local",
+    settings: Settings = make_real_settings(
         retry_attempts=8,
         retry_base_delay_seconds=0.01,
     )

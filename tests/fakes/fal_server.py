@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -22,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ._serve import ServerThread
+from .fal_listing import BadQuery, Listed, list_requests
 
 # fal's own named sizes, so callers that send a preset string still get a sensible image.
 _SIZE_PRESETS = {
@@ -50,6 +52,7 @@ class _Job:
     arguments: dict[str, Any]
     submitted_at: float
     latency: float
+    sent_at: float  # wall clock, for the request listing
     cancelled: bool = False
     result: dict[str, Any] | None = None
 
@@ -72,6 +75,10 @@ class FakeFal:
         self.rejected: list[int] = []  # statuses answered from fail_statuses, in order
         self.downloads: int = 0
         self.status_polls: int = 0
+        self.listings: int = 0  # calls of the request listing (Platform API)
+        # Seconds a submission's answer is held back after the request was queued: a client killed
+        # meanwhile has had its request taken without learning its id.
+        self.submit_reply_delay: float = 0.0
         self.cancelled: list[str] = []
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
@@ -83,6 +90,7 @@ class FakeFal:
         app = Starlette(
             routes=[
                 Route("/files/{name}", self._file, methods=["GET"]),
+                Route("/v1/models/requests/by-endpoint", self._list, methods=["GET"]),
                 Route("/{base:path}/requests/{request_id}/status", self._status, methods=["GET"]),
                 Route("/{base:path}/requests/{request_id}/cancel", self._cancel, methods=["PUT"]),
                 Route("/{base:path}/requests/{request_id}", self._result, methods=["GET"]),
@@ -100,6 +108,11 @@ class FakeFal:
         """The value for ``FAL_QUEUE_RUN_HOST``."""
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def platform_url(self) -> str:
+        """The value for ``FAL_PLATFORM_URL``."""
+        return f"https://{self.host}/v1"
+
     def max_concurrent(self) -> int:
         """Most submissions whose [submitted_at, submitted_at + latency) windows overlapped."""
         with self._lock:
@@ -113,6 +126,7 @@ class FakeFal:
         """Restore default knobs and forget records and jobs."""
         with self._lock:
             self.latency, self.data_urls, self.downloads, self.status_polls = 0.0, False, 0, 0
+            self.listings, self.submit_reply_delay = 0, 0.0
             self.flaky, self._rng = 0.0, random.Random(1)
             self.nsfw_results = 0
             for seq in (self.fail_statuses, self.submissions, self.rejected, self.cancelled):
@@ -148,7 +162,7 @@ class FakeFal:
                 status = self.fail_statuses.pop(0)
                 self.rejected.append(status)
                 return _detail(status, f"Injected failure with HTTP status {status}")
-            job = _Job(uuid.uuid4().hex, base, arguments, time.monotonic(), self.latency)
+            job = _Job(uuid.uuid4().hex, base, arguments, time.monotonic(), self.latency, time.time())
             self._jobs[job.request_id] = job
             self.submissions.append(
                 {
@@ -160,6 +174,8 @@ class FakeFal:
                     "latency": job.latency,
                 }
             )
+            delay = self.submit_reply_delay
+        await asyncio.sleep(delay)
         return JSONResponse(
             {"status": "IN_QUEUE", "request_id": job.request_id, "queue_position": 0, **self._urls(job)}
         )
@@ -191,9 +207,7 @@ class FakeFal:
             return _detail(400, "Request was cancelled")
         if not job.done:
             return _detail(400, "Request is still in progress")
-        if job.result is None:
-            job.result = self._build_result(job)
-        return JSONResponse(job.result)
+        return JSONResponse(self._result_of(job))
 
     async def _cancel(self, request: Request) -> JSONResponse:
         job = self._lookup(request)
@@ -206,6 +220,29 @@ class FakeFal:
             self.cancelled.append(job.request_id)
         return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202)
 
+    async def _list(self, request: Request) -> JSONResponse:
+        if (denied := _check_auth(request)) is not None:
+            return denied
+        with self._lock:
+            self.listings += 1
+            listed = [
+                Listed(
+                    request_id=job.request_id,
+                    endpoint_id=submission["application"],
+                    sent_at=job.sent_at,
+                    ended_at=job.sent_at + job.latency,
+                    cancelled=job.cancelled,
+                    json_input=job.arguments,
+                    json_output=lambda job=job: self._result_of(job),
+                )
+                for submission in self.submissions
+                if (job := self._jobs.get(submission["request_id"])) is not None
+            ]
+        try:
+            return JSONResponse(list_requests(listed, request.query_params, time.time()))
+        except BadQuery as exc:
+            return _detail(422, str(exc))
+
     async def _file(self, request: Request) -> Response:
         stem, _, ext = request.path_params["name"].rpartition(".")
         request_id, _, index = stem.partition("-")
@@ -216,6 +253,12 @@ class FakeFal:
         with self._lock:
             self.downloads += 1
         return Response(png, media_type="image/png")
+
+    def _result_of(self, job: _Job) -> dict[str, Any]:
+        """The job's result, the same however often and wherever it is asked for."""
+        if job.result is None:
+            job.result = self._build_result(job)
+        return job.result
 
     def _build_result(self, job: _Job) -> dict[str, Any]:
         args = job.arguments

@@ -6,23 +6,14 @@ import time
 
 import pytest
 
-from app.models.story import SceneDraft
 from app.providers.fal_images import FalImageModel
 from app.providers.fal_polling import PollSchedule
 from config import Settings
 from external_services import ImageRequest
 from tests.fakes.fal_server import FakeFal
+from tests.utils.factories import SCENE_DRAFT
 
 pytestmark = pytest.mark.anyio
-
-SCENE = SceneDraft(
-    scene_id=1,
-    title="At the bus stop",
-    description="Mia waits at the bus stop with her mom.",
-    dialogue='Mia: "Hello!"',
-    learning_point="Say no to sweets from strangers.",
-    visual_elements=["bus stop"],
-)
 
 
 def test_until_an_image_is_timed_it_polls_like_fal_client() -> None:
@@ -46,7 +37,7 @@ def test_it_waits_for_the_fastest_recent_image_then_polls_finely() -> None:
 async def test_learned_polling_asks_less_and_still_answers_promptly(real_settings: Settings, fake_fal: FakeFal) -> None:
     fake_fal.latency = 1.0
     model = FalImageModel(real_settings)
-    request = ImageRequest(prompt="Mia at the bus stop", width=64, height=48, seed=7, scene=SCENE)
+    request = ImageRequest(prompt="Mia at the bus stop", width=64, height=48, seed=7, scene=SCENE_DRAFT)
     try:
         polls = []
         for _ in range(2):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.models.records import CastMember
+from app.models.story import SceneDraft
 from app.services.characters import PRESETS
 
 
@@ -13,3 +14,13 @@ def preset_cast_member(character_type: str) -> CastMember:
 
 
 PRESET_CAST: dict[str, CastMember] = {c.name: preset_cast_member(t) for t, c in PRESETS.items()}
+
+# One scene as an illustrator gets it.
+SCENE_DRAFT = SceneDraft(
+    scene_id=1,
+    title="At the bus stop",
+    description="Mia waits at the bus stop with her mom.",
+    dialogue='Mia: "Hello!"',
+    learning_point="Say no to sweets from strangers.",
+    visual_elements=["bus stop"],
+)

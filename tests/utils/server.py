@@ -13,10 +13,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from tests.fakes.fal_server import FakeFal
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API = "/api/v1"
@@ -49,6 +52,20 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
+
+
+def real_provider_env(openai_base_url: str, fal: FakeFal, ca_file: Path | str) -> dict[str, str]:
+    """The variables that point the real OpenAI and fal.ai providers at local fakes (`ca_file`: the fakes' CA)."""
+    return {
+        "LLM_PROVIDER": "auto",
+        "IMAGE_PROVIDER": "auto",
+        "OPENAI_API_KEY": "sk-test-local",
+        "OPENAI_BASE_URL": openai_base_url,
+        "FAL_KEY": "fal-test-local",
+        "FAL_QUEUE_RUN_HOST": fal.host,
+        "FAL_PLATFORM_URL": fal.platform_url,
+        "SSL_CERT_FILE": str(ca_file),
+    }
 
 
 @dataclass

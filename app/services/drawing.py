@@ -1,0 +1,48 @@
+"""Drawing one picture: the provider call within its time limit, the check that it is an image, and storing it.
+
+The pipeline (a comic's panels) and the reviser (redrawing one panel) both draw this way, and both
+record the result as a `Picture`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from app.models.records import Picture
+from app.providers.usage import record_image
+from app.storage.image_store import ImageInfo, probe_image
+from external_services import ImageModel, ImageRequest, ProviderError
+
+
+async def draw_picture(
+    images: ImageModel,
+    request: ImageRequest,
+    seconds: float,
+    store: Callable[[bytes, ImageInfo], Awaitable[str]],
+) -> tuple[Picture, bytes]:
+    """Draw `request` within `seconds` and `store` it; returns its record and its bytes.
+
+    `store` saves the checked image and returns its path; raises ProviderError or InvalidImage.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            image = await images.draw(request)
+    except TimeoutError:
+        raise ProviderError(f"no image after {seconds:g} s") from None
+    record_image()  # paid for, whether or not it turns out to be usable
+    info = await asyncio.to_thread(probe_image, image.data)
+    path = await store(image.data, info)
+    picture = Picture(
+        prompt=request.prompt,
+        image_path=path,
+        content_type=info.content_type,
+        width=info.width,
+        height=info.height,
+        size_bytes=info.size_bytes,
+        sha256=info.sha256,
+        seed=image.seed if image.seed is not None else request.seed,
+        provider=images.name,
+        source_url=image.source_url,
+    )
+    return picture, image.data
