@@ -186,6 +186,12 @@ class ComicService:
 
         return await self.data.update_job(job_id, mark)
 
+    async def delete(self, comic_id: UUID) -> None:
+        """Delete a finished comic, its images and its job; a redraw still running is stopped first."""
+        comic = await self.data.get_comic(comic_id)
+        await self._runner.cancel(comic.job_id)  # else the redraw would write the comic back when it ends
+        await self.data.delete_comic(comic_id)
+
     async def result(self, job_id: UUID) -> Comic:
         """The finished comic of a completed job."""
         job = await self.data.get_job(job_id)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -151,6 +153,22 @@ def test_a_second_change_while_one_runs_is_409_and_the_comic_stays_readable(
     gate.set()
     assert wait_until_settled(client, job_id)["status"] == "completed"
     assert _result(client, job_id)["panels"][0]["version"] == 2
+
+
+def test_deleting_a_comic_mid_redraw_stops_the_redraw(
+    client: TestClient, request: pytest.FixtureRequest, data_dir: Path
+) -> None:
+    job_id = completed_job(client)
+    comic_id = _result(client, job_id)["comic_id"]
+    gate = request.getfixturevalue("gated_illustrator")
+    assert client.post(f"{API}/comics/{job_id}/panels/1/regenerate").status_code == 202
+    assert client.delete(f"{API}/comics/{comic_id}").status_code == 204
+    gate.set()  # a redraw still running would now store its picture and write the comic back
+    time.sleep(0.5)
+    assert client.get(f"{API}/comics/{job_id}/status").status_code == 404
+    assert client.get(f"{API}/comics/{job_id}/result").status_code == 404
+    assert not (data_dir / "comics" / f"{comic_id}.json").exists()
+    assert not (data_dir / "images" / "comics" / comic_id).exists()
 
 
 def test_a_failed_redraw_keeps_the_comic_and_can_be_retried(

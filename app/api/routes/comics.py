@@ -68,5 +68,5 @@ async def cancel_job(job_id: UUID, service: ComicServiceDep) -> JobStatusRespons
 )
 async def delete_comic(comic_id: UUID, service: ComicServiceDep) -> Response:
     """Delete a finished comic, its images and its job."""
-    await service.data.delete_comic(comic_id)
+    await service.delete(comic_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
