@@ -122,3 +122,25 @@ def test_reader_page_fits_a_phone(site: Site) -> None:
     left, right = band.crop((0, 0, 40, 200)), band.crop((350, 0, 390, 200))
     assert colourful_share(left.resize((80, 400))) > 0.2
     assert colourful_share(right.resize((80, 400))) > 0.2
+
+
+def test_with_an_api_token_the_reader_opens_once_with_the_token_in_its_url(tmp_path: Path) -> None:
+    # A browser cannot send the Authorization header: `?token=` trades it for a cookie, then the
+    # page and its pictures load with that cookie.
+    env = service_env(tmp_path / "data", API_TOKEN="s3cret")
+    server = start_server(env, tmp_path / "server.log")
+    trap = OutsideTrap()
+    try:
+        with httpx.Client(base_url=server.base_url, headers={"Authorization": "Bearer s3cret"}, timeout=10) as client:
+            comic = _make_comic(client)
+        reader = server.base_url + comic["reader_url"]
+        shot = tmp_path / "reader-token.png"
+        page = capture(f"{reader}?token=s3cret", trap, size=(1280, 1600), screenshot=shot)
+        assert len(re.findall(r'<img src="([^"]+)"', page.dom)) == len(comic["panels"])
+        assert page.screenshot is not None
+        assert colourful_share(page.screenshot) > 0.3, f"{shot}: panels not visible"
+        refused = capture(reader, trap, size=(640, 480))  # a fresh browser with no token
+        assert "missing or wrong API token" in refused.dom
+    finally:
+        trap.close()
+        stop_server(server)

@@ -55,3 +55,26 @@ def test_oversized_bodies_are_413_and_store_nothing(guarded: TestClient) -> None
     )
     assert streamed.status_code == 413
     assert guarded.get(f"{API}/jobs", headers=auth).json()["total"] == 0
+
+
+def test_a_token_in_the_url_becomes_a_cookie_for_reading(guarded: TestClient) -> None:
+    response = guarded.get(f"{API}/jobs?limit=5&token=s3cret", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{API}/jobs?limit=5"  # the token leaves the URL
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "s3cret" not in cookie  # a digest stands for the token
+    assert guarded.get(f"{API}/jobs?limit=5").status_code == 200  # the client kept the cookie
+    # Changes still need the header: a cookie would let another page's form act for the user.
+    assert guarded.post(f"{API}/comics/scenes/generate", json={"topic": TOPIC}).status_code == 401
+
+
+def test_a_wrong_token_or_a_forged_cookie_is_refused(guarded: TestClient) -> None:
+    assert guarded.get(f"{API}/jobs?token=wrong", follow_redirects=False).status_code == 401
+    assert guarded.get(f"{API}/jobs?token=", follow_redirects=False).status_code == 401
+    guarded.cookies.set("fable_token", "s3cret")
+    assert guarded.get(f"{API}/jobs").status_code == 401
+    guarded.cookies.clear()
+    raw = b"fable_token=" + b"\xe9" * 64  # not even ASCII
+    assert guarded.get(f"{API}/jobs", headers={"cookie": raw}).status_code == 401  # type: ignore[dict-item]
