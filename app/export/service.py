@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import UUID, uuid4
+
+from pydantic import ValidationError
 
 from app.export.archive import iter_zip
 from app.export.bundle import write_bundle
 from app.models.export import ExportManifest
 from app.storage.data_manager import DataManager
+
+log = logging.getLogger(__name__)
 
 
 class ExportService:
@@ -35,3 +41,23 @@ class ExportService:
         """The zip of a finished export, in chunks (blocking reads: iterate it in a thread); raises ExportNotFound."""
         folder = await self._data.exports.locate(export_id)
         return iter_zip(folder, f"fable-tales-export-{export_id}")
+
+    async def kept(self) -> list[ExportManifest]:
+        """The manifests of the exports kept under the data folder, newest first."""
+        manifests = await asyncio.to_thread(_read_all, await self._data.exports.manifests())
+        return sorted(manifests, key=lambda m: m.exported_at, reverse=True)
+
+    async def delete(self, export_id: UUID) -> None:
+        """Remove an export and its files; raises ExportNotFound."""
+        await self._data.exports.delete(export_id)
+        log.info("export %s deleted", export_id)
+
+
+def _read_all(paths: list[Path]) -> list[ExportManifest]:
+    manifests = []
+    for path in paths:
+        try:
+            manifests.append(ExportManifest.model_validate_json(path.read_bytes()))
+        except (OSError, ValidationError) as exc:  # damaged by hand: left out, never a failed listing
+            log.warning("export manifest %s cannot be read: %s", path, exc)
+    return manifests

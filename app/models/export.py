@@ -42,6 +42,24 @@ class ExportManifest(BaseModel):
     problems: list[str] = Field(default_factory=list, description="records left out and why; empty when all is well")
 
 
+class ExportSummary(BaseModel):
+    """One export kept under the data folder."""
+
+    export_id: UUID
+    exported_at: datetime
+    comic_id: UUID | None = Field(description="the comic exported, or null for the whole store")
+    tables: dict[str, int] = Field(description="rows per table", examples=[{"jobs": 2, "comics": 1, "panels": 6}])
+    bytes: int = Field(description="the size of its files together")
+    download_url: str = Field(examples=["/api/v1/export/0b7e7a43-3c1e-4d0c-9a53-2f7f3b8c1d2e.zip"])
+
+
+class ExportList(BaseModel):
+    """The exports kept under the data folder, newest first."""
+
+    exports: list[ExportSummary]
+    total_bytes: int = Field(description="what they take on disk together")
+
+
 class ExportCreated(ExportManifest):
     """A new export under the data folder: its manifest and where to download it."""
 

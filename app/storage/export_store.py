@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 from uuid import UUID
 
@@ -31,3 +32,24 @@ class ExportStore:
     async def locate(self, export_id: UUID) -> Path:
         """The folder of a complete export; raises ExportNotFound."""
         return await asyncio.to_thread(self._locate, export_id)
+
+    async def manifests(self) -> list[Path]:
+        """The manifest file of every complete export (half-written ones have none yet)."""
+        return await asyncio.to_thread(self._manifests)
+
+    def _manifests(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return [folder / _MANIFEST for folder in self.root.iterdir() if _is_export(folder)]
+
+    async def delete(self, export_id: UUID) -> None:
+        """Remove a complete export and its files; raises ExportNotFound."""
+        await asyncio.to_thread(lambda: shutil.rmtree(self._locate(export_id)))
+
+
+def _is_export(folder: Path) -> bool:
+    try:
+        UUID(folder.name)
+    except ValueError:
+        return False  # a folder being written (renamed into place when complete), or not ours
+    return not folder.is_symlink() and (folder / _MANIFEST).is_file()

@@ -1,4 +1,4 @@
-"""`POST /api/v1/export` and `GET /api/v1/export/{export_id}.zip`, on comics made through the workflow itself."""
+"""Exports over HTTP: create, list, download as a zip and delete, on comics made through the workflow itself."""
 
 from __future__ import annotations
 
@@ -94,3 +94,41 @@ def test_an_empty_store_exports_the_character_library(client: TestClient) -> Non
         "jobs": 0, "comics": 0, "scenes": 0, "panels": 0, "images": 0, "characters": 8,
     }  # fmt: skip
     assert client.get(response.json()["download_url"]).status_code == 200
+
+
+def test_exports_are_listed_newest_first_and_can_be_deleted(client: TestClient, data_dir: Path) -> None:
+    comic_id = _comic_id(client, completed_job(client))
+    whole = client.post(f"{API}/export", json={}).json()
+    one = client.post(f"{API}/export", json={"comic_id": comic_id}).json()
+    (data_dir / "exports" / ".half-written").mkdir()  # a folder not renamed into place yet: not an export
+
+    listed = client.get(f"{API}/export").json()
+    assert [e["export_id"] for e in listed["exports"]] == [one["export_id"], whole["export_id"]]
+    assert listed["exports"][0]["comic_id"] == comic_id
+    assert listed["exports"][0]["download_url"] == one["download_url"]
+    sizes = [sum(f["bytes"] for f in export["files"]) for export in (one, whole)]
+    assert [e["bytes"] for e in listed["exports"]] == sizes
+    assert listed["total_bytes"] == sum(sizes)
+
+    assert client.delete(f"{API}/export/{whole['export_id']}").status_code == 204
+    assert not (data_dir / "exports" / whole["export_id"]).exists()
+    assert [e["export_id"] for e in client.get(f"{API}/export").json()["exports"]] == [one["export_id"]]
+    assert client.get(whole["download_url"]).status_code == 404
+    assert client.delete(f"{API}/export/{whole['export_id']}").status_code == 404
+    assert client.get(f"/comics/{comic_id}/view").status_code == 200  # the store itself is untouched
+
+
+def test_a_damaged_export_manifest_is_left_out_of_the_list(client: TestClient, data_dir: Path) -> None:
+    kept = client.post(f"{API}/export", json={}).json()
+    damaged = client.post(f"{API}/export", json={}).json()
+    (data_dir / "exports" / damaged["export_id"] / "manifest.json").write_text('{"format": "fable-ta')
+    listed = client.get(f"{API}/export")
+    assert listed.status_code == 200
+    assert [e["export_id"] for e in listed.json()["exports"]] == [kept["export_id"]]
+
+
+def test_deleting_exports_refuses_bad_ids(client: TestClient, data_dir: Path) -> None:
+    assert client.delete(f"{API}/export/not-a-uuid").status_code == 422
+    assert client.delete(f"{API}/export/..%2F..%2Fjobs").status_code in (404, 422)
+    assert client.delete(f"{API}/export/00000000-0000-4000-8000-000000000000").status_code == 404
+    assert (data_dir / "jobs").is_dir()

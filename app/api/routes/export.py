@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import ExportServiceDep
 from app.api.responses import errors
-from app.models.export import ExportCreated, ExportRequest
+from app.models.export import ExportCreated, ExportList, ExportRequest, ExportSummary
 
 router = APIRouter(prefix="/export", tags=["export"])
 
@@ -34,3 +34,26 @@ async def download_export(export_id: UUID, service: ExportServiceDep) -> Streami
     chunks = await service.archive(export_id)
     headers = {"Content-Disposition": f'attachment; filename="fable-tales-export-{export_id}.zip"'}
     return StreamingResponse(chunks, media_type="application/zip", headers=headers)
+
+
+@router.get("", response_model=ExportList)
+async def list_exports(request: Request, service: ExportServiceDep) -> ExportList:
+    """List the exports kept under the data folder, newest first, with their sizes."""
+    summaries = [
+        ExportSummary(
+            **manifest.model_dump(include={"export_id", "exported_at", "comic_id", "tables"}),
+            bytes=sum(file.bytes for file in manifest.files),
+            download_url=str(request.app.url_path_for("download_export", export_id=str(manifest.export_id))),
+        )
+        for manifest in await service.kept()
+    ]
+    return ExportList(exports=summaries, total_bytes=sum(s.bytes for s in summaries))
+
+
+@router.delete(
+    "/{export_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response, responses=errors(404, 422)
+)
+async def delete_export(export_id: UUID, service: ExportServiceDep) -> Response:
+    """Delete an export and its files (the store itself is untouched)."""
+    await service.delete(export_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
