@@ -94,3 +94,28 @@ def test_a_job_killed_before_it_learned_its_request_ids_finds_the_requests(tmp_p
         _resume(env, log, job_id)
     assert len(fal.submissions) == 6  # found in fal's request listing, not submitted again
     assert fal.listings >= 6
+
+
+def test_a_redraw_killed_before_it_learned_its_request_id_finds_the_request(tmp_path: Path) -> None:
+    ca, pem = make_ca_bundle(tmp_path)
+    with FakeOpenAI() as llm, FakeFal(ca) as fal:
+        env, log = service_env(tmp_path / "data", **real_provider_env(llm.base_url, fal, pem)), tmp_path / "server.log"
+        server, job_id = _start_drawing(env, log)
+        with server.client() as http:
+            assert wait_until_settled(http, job_id)["status"] == "completed"
+            fal.latency, fal.submit_reply_delay = 1.0, 60
+            assert http.post(f"{API}/comics/{job_id}/panels/2/regenerate").status_code == 202
+        document = tmp_path / "data" / "jobs" / f"{job_id}.json"
+        job = _kill_when(server, document, lambda _: len(fal.submissions) == 7, "fal never got the redraw")
+        assert list(job["image_intents"]) == ["2"]
+        fal.submit_reply_delay = 0
+        _resume(env, log, job_id)
+        server = start_server(env, log)
+        try:
+            with server.client() as http:
+                panel = http.get(f"{API}/comics/{job_id}/result").json()["panels"][1]
+        finally:
+            stop_server(server)
+    assert len(fal.submissions) == 7  # six panels and one redraw: found after the restart, not asked for again
+    assert panel["version"] == 2
+    assert panel["seed"] == fal.submissions[-1]["arguments"]["seed"]

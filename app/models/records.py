@@ -109,7 +109,7 @@ class PanelChange(BaseModel):
 
     panel_id: int
     prompt: str | None = None  # redraw with this scene prompt instead of the panel's own
-    seed: int | None = None  # redraw with this seed (default: a new random one)
+    seed: int | None = None  # redraw with this seed (chosen at random when the redraw is asked for)
     version: int | None = None  # set: show this earlier version again instead of redrawing
 
 

@@ -6,6 +6,7 @@ inside the job's lock, like every other action, so a second revision cannot star
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Coroutine
 from typing import Any
 from uuid import UUID
@@ -35,6 +36,9 @@ class PanelService:
         """Redraw one panel in the background, keeping its current picture as a version."""
         if prompt:  # image models draw text too: a parent's own prompt is screened like feedback
             await ensure_safe(self._moderator, [("the prompt", prompt)])
+        # The seed is chosen now and kept, so that a redraw resumed after a crash asks for the same
+        # picture and can find the request the first attempt made (see app/services/submissions.py).
+        seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         change = PanelChange(panel_id=panel_id, prompt=prompt, seed=seed)
         return await self._start(job_id, Action.REDRAW_PANEL, change, JobStep.REDRAWING_PANEL)
 

@@ -68,8 +68,8 @@ class Pipeline:
         self._images = images
         self._settings = settings
         self._finisher = finisher
-        self._reviser = PanelReviser(data, images, settings, self._finisher)
         self._submissions = SubmissionLog(data)
+        self._reviser = PanelReviser(data, images, settings, self._finisher, self._submissions)
 
     async def write_scenes(self, job_id: UUID) -> None:
         """Write the comic's title and scenes, then wait for the parent's review."""

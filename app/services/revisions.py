@@ -18,6 +18,7 @@ from app.models.states import JobStatus, JobStep
 from app.models.story import SceneDraft
 from app.services.drawing import draw_picture
 from app.services.finishing import Finisher
+from app.services.submissions import SubmissionLog
 from app.services.workflow import STEP_PROGRESS
 from app.storage.data_manager import DataManager
 from config import Settings
@@ -58,8 +59,11 @@ def showing(panel: Panel, history: list[PanelVersion], version: PanelVersion) ->
 class PanelReviser:
     """The background step behind redraw and restore."""
 
-    def __init__(self, data: DataManager, images: ImageModel, settings: Settings, finisher: Finisher) -> None:
+    def __init__(
+        self, data: DataManager, images: ImageModel, settings: Settings, finisher: Finisher, submissions: SubmissionLog
+    ) -> None:
         self._data = data
+        self._submissions = submissions
         self._images = images
         self._settings = settings
         self._finisher = finisher
@@ -87,6 +91,8 @@ class PanelReviser:
         def done(job: Job) -> None:
             job.panels = comic.panels
             job.pending_panel = None
+            job.image_requests.pop(revised.panel_id, None)
+            job.image_intents.pop(revised.panel_id, None)
             job.status = JobStatus.COMPLETED
             job.step = JobStep.COMPLETED
             job.progress = STEP_PROGRESS[JobStep.COMPLETED]
@@ -111,6 +117,11 @@ class PanelReviser:
             scene=SceneDraft.model_validate(scene.model_dump(exclude={"id"})),
             cast=job.characters,
             style=style,
+            # A redraw resumed after a crash collects the picture it had asked for, like a comic's panels.
+            resume_id=job.image_requests.get(panel.panel_id),
+            unconfirmed=job.image_intents.get(panel.panel_id),
+            on_submitting=lambda seed: self._submissions.intend(job.id, panel.panel_id, seed),
+            on_submitted=lambda request_id: self._submissions.remember(job.id, panel.panel_id, request_id),
         )
         picture, _ = await draw_picture(
             self._images,
