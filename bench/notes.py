@@ -78,7 +78,7 @@ def _store(samples: int, store: Scale) -> str:
         f"seeds; see `bench/store.py`. Latencies are the p99 of {samples} requests (result: {2 * samples}) at "
         "random pages and comics over a keep-alive connection. Start-up is process start to the first `/health` "
         f"answer: {store.cold_startup:.2f} s for the first start (the benchmark deletes `DATA_DIR/.cache/`, so "
-        "every job document is parsed and every image folder listed; the comic documents are checked in the "
+        "every job document is parsed; the image folders are listed and the comic documents checked in the "
         "background once the service answers), then the median of "
         f"{len(store.startup_seconds)} restarts ({', '.join(f'{s:.2f}' for s in store.startup_seconds)} s), "
         "which only re-read what changed. The same service on an empty data folder starts in "

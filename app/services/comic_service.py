@@ -97,6 +97,10 @@ class ComicService:
         """One job."""
         return await self.data.get_job(job_id)
 
+    async def status(self, job_id: UUID) -> Job:
+        """One job, to read its status from: a job in progress comes from memory (see `DataManager.peek_job`)."""
+        return await self.data.peek_job(job_id)
+
     async def refine(self, job_id: UUID, feedback: list[SceneFeedback]) -> Job:
         """Rewrite the scenes named in `feedback` in the background; an empty list approves them."""
         if not feedback:

@@ -55,7 +55,7 @@ class Services:
         await comics.recover(jobs, resume=settings.resume_on_start)
         events = JobEvents()
         data.listeners.append(events.publish)
-        pool.start()  # the render workers start in the background: nothing waits for them
+        pool.start_after(data.checked())  # after the start-up scans; a render call before then starts it
         return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints)
 
     async def aclose(self) -> None:

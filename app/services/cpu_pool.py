@@ -5,7 +5,10 @@ stall every request the server is answering. `CpuPool` runs them in a `ProcessPo
 instead, created once at start-up. Workers come from a fork server (never a plain `fork` of this
 process, which has threads), which imports the rendering code once; each worker is a cheap fork
 of it, running at a lower priority than the server. The workers are started in the background,
-so start-up does not wait for them, and they exit with the server however it ends.
+so start-up does not wait for them, and they exit with the server however it ends. The server
+starts them once its start-up scans are done (`start_after`): the fork server imports the whole
+service, and doing that while the server itself was starting delayed its first answer by ~50 ms
+on two cores. A call made before then starts them at once and waits for its worker.
 
 Work sent here must be a top-level function taking and returning small picklable data (bytes,
 strings, dataclasses): see `app/rendering/tasks.py`. `CpuPool(processes=0)` runs the same calls
@@ -23,7 +26,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
@@ -92,6 +95,8 @@ class CpuPool:
         self._warming: asyncio.Task[None] | None = None
         self._lifeline: Connection | None = None  # the workers exit when this closes (see `_worker_init`)
         self._restarts = 0  # pools replaced since a call last succeeded
+        self._start_pending = False  # see `start_after`
+        self._starting: asyncio.Task[None] | None = None
 
     @property
     def kind(self) -> str:
@@ -112,6 +117,26 @@ class CpuPool:
         )
         self._warming = asyncio.create_task(asyncio.to_thread(self._warm_up, self._executor), name="cpu-pool-warm-up")
 
+    def start_after(self, ready: Awaitable[object]) -> None:
+        """`start` once `ready` is done (whatever its outcome), or at the first `run` before that.
+
+        `ready` is awaited in a task of its own, which `aclose` cancels if it is still waiting.
+        """
+        self._start_pending = True
+        self._starting = asyncio.create_task(self._start_when(asyncio.ensure_future(ready)), name="cpu-pool-start")
+
+    async def _start_when(self, ready: asyncio.Future[object]) -> None:
+        try:
+            await asyncio.wait([ready])  # its outcome is its owner's business: the workers are needed anyway
+        finally:
+            ready.cancel()  # nothing if it is done; `aclose` before it was
+        self._start_deferred()
+
+    def _start_deferred(self) -> None:
+        if self._start_pending:
+            self._start_pending = False
+            self.start()
+
     def _warm_up(self, executor: ProcessPoolExecutor) -> None:
         # One call per worker makes the executor start them all; the first start waits for the fork server.
         try:
@@ -124,6 +149,7 @@ class CpuPool:
 
     async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`function(*args, **kwargs)` in a worker; the event loop never blocks on it."""
+        self._start_deferred()  # a call before the workers were due: they start now, and it waits for one
         executor = self._executor
         if executor is None:
             return await asyncio.to_thread(function, *args, **kwargs)
@@ -157,6 +183,11 @@ class CpuPool:
     async def aclose(self) -> None:
         """Stop the workers (waiting for the calls in progress)."""
         executor, self._executor = self._executor, None
+        self._start_pending = False
+        if self._starting is not None:  # still waiting to start (or started early): stop waiting
+            self._starting.cancel()
+            await asyncio.gather(self._starting, return_exceptions=True)
+            self._starting = None
         if self._warming is not None:
             await asyncio.gather(self._warming, return_exceptions=True)
             self._warming = None

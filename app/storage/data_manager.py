@@ -62,24 +62,29 @@ class DataManager:
         # step has cost so far, so that a state change and its usage are written, and seen, together).
         self.amenders: list[Callable[[Job], None]] = []
         self._checking: asyncio.Task[None] | None = None  # see open(check_comics_later=True)
+        # The last stored version of each job in progress (see `peek_job`); only this process changes them.
+        self._live: dict[UUID, Job] = {}
 
     async def open(self, *, check_comics_later: bool = False) -> list[Job]:
         """Create the folders, index the jobs and count what is stored; returns the jobs left mid-step.
 
         Only three fields of each job are parsed here, so start-up stays fast with thousands of jobs.
-        With `check_comics_later`, the comics are counted without being read, and the check that
-        each is whole JSON (a third of a first start at 10,000 comics) runs in the background
-        (see `checked`); until it ends, a broken comic is reported only once something reads it.
+        With `check_comics_later`, the comics are counted without being read, and the walk that
+        counts the images and the check that each comic is whole JSON (together most of a first
+        start at 10,000 comics) run in the background (see `checked`): image writes wait for the
+        walk, the storage stats for the count, and until the check ends a broken comic is
+        reported only once something reads it.
         """
         for folder in (self.jobs.folder, self.comics.folder, self.characters.folder, self.images.root):
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         self._index.rebuild(await self.jobs.scan(JobHead))
         await (self.comics.count_files() if check_comics_later else self.comics.count())
-        for store in (self.characters, self.images):  # one after another: threads would fight for the GIL
-            await store.count()
-        if check_comics_later:  # started last, for the same reason
-            self._checking = asyncio.create_task(self.comics.check(), name="check-comics")
+        await self.characters.count()
+        if check_comics_later:
+            self._checking = asyncio.create_task(self._count_and_check(), name="count-images-check-comics")
             self._checking.add_done_callback(_log_failure)
+        else:
+            await self.images.count()
         unsettled = []
         for job_id in self._index.with_status(JobStatus.PENDING, JobStatus.PROCESSING):
             try:
@@ -88,8 +93,13 @@ class DataManager:
                 log.warning("job %s: cannot be recovered: %s", job_id, exc)
         return unsettled
 
+    async def _count_and_check(self) -> None:
+        # One after the other: two threads walking the disk at once would fight for the GIL.
+        await self.images.count()
+        await self.comics.check()
+
     async def checked(self) -> None:
-        """Wait for the background check of `open(check_comics_later=True)`, if it is still running."""
+        """Wait for the background count and check of `open(check_comics_later=True)`, if still running."""
         if self._checking is not None:
             await asyncio.wait([self._checking])
 
@@ -107,6 +117,15 @@ class DataManager:
     async def get_job(self, job_id: UUID) -> Job:
         """One job; raises JobNotFound."""
         return await self.jobs.get(str(job_id))
+
+    async def peek_job(self, job_id: UUID) -> Job:
+        """A job to look at, not to change: a job in progress as last stored, from memory; any other from disk.
+
+        Clients poll the status of a job being drawn several times a second, and reading the
+        document in a worker thread each time queued behind the drawing's own work. A job in
+        progress changes only through `update_job`, so its last stored version is the one here.
+        """
+        return self._live.get(job_id) or await self.get_job(job_id)
 
     async def update_job(self, job_id: UUID, change: Callable[[Job], None]) -> Job:
         """Mutate a job under its lock and store it; logs every status or step change.
@@ -136,6 +155,10 @@ class DataManager:
         return job
 
     def _announce(self, job: Job) -> None:
+        if job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
+            self._live[job.id] = job
+        else:  # settled: read from disk again, where a document mended or broken by hand shows
+            self._live.pop(job.id, None)
         for listener in self.listeners:
             listener(job)
 
@@ -169,6 +192,7 @@ class DataManager:
         with contextlib.suppress(JobNotFound):  # the comic outlived its job record
             await self.jobs.delete(str(comic.job_id))
         self._index.remove(comic.job_id)
+        self._live.pop(comic.job_id, None)
         log.info("job %s: comic %s deleted", comic.job_id, comic.id)
         return comic
 
@@ -221,4 +245,4 @@ class DataManager:
 
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.error("checking the stored comics failed", exc_info=task.exception())
+        log.error("counting the images or checking the stored comics failed", exc_info=task.exception())

@@ -8,6 +8,7 @@ import io
 import re
 import shutil
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from uuid import UUID
@@ -17,6 +18,7 @@ from PIL import Image
 from app.errors import InvalidImage, MediaNotFound
 from app.storage.tally import Tally, size_or_none, tree_usage
 from app.storage.tree_scan import cached_tree_usage
+from app.storage.write_threads import in_write_thread
 from utils import atomic_write_bytes
 
 # What finishing a comic writes next to its panels.
@@ -64,13 +66,15 @@ class ImageStore:
     versions (`panel-<n>.v<k>.<ext>`) and the finished files (lettered panels, `page.png`, PDFs).
 
     The number and bytes of image files are running totals (`Tally`): one walk of the folder at
-    start-up (`count`), then adjusted by every write and delete made here.
+    start-up (`count`), then adjusted by every write and delete made here. The walk may run while
+    the service already serves; writes and deletes wait for it to end, so none is counted twice or missed.
     """
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
         self.root = self.data_dir / "images"
         self._tally = Tally()
+        self._counting: asyncio.Future[None] | None = None  # the walk of `count`, once started
 
     def comic_folder(self, comic_id: UUID) -> Path:
         """The folder holding one comic's images."""
@@ -79,7 +83,7 @@ class ImageStore:
     async def save_panel(self, comic_id: UUID, panel_id: int, data: bytes, info: ImageInfo) -> str:
         """Store a panel image; returns its path relative to DATA_DIR (POSIX)."""
         path = self.comic_folder(comic_id) / f"panel-{int(panel_id)}.{info.extension}"
-        await asyncio.to_thread(self._store, path, data)
+        await self._change(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
 
     async def save_panel_version(
@@ -87,7 +91,7 @@ class ImageStore:
     ) -> str:
         """Store a redrawn panel as `panel-<n>.v<k>.<ext>` beside the first one; returns its relative path."""
         path = self.comic_folder(comic_id) / f"panel-{int(panel_id)}.v{int(version)}.{info.extension}"
-        await asyncio.to_thread(self._store, path, data)
+        await self._change(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
 
     def _finished(self, comic_id: UUID, name: str) -> Path:
@@ -102,16 +106,22 @@ class ImageStore:
     async def save_finished(self, comic_id: UUID, name: str, data: bytes) -> str:
         """Store a finished file of a comic (a lettered panel, the page, a PDF); returns its relative path."""
         path = self._finished(comic_id, name)
-        await asyncio.to_thread(self._store, path, data)
+        await self._change(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
 
     async def delete_finished(self, comic_id: UUID, name: str) -> None:
         """Remove a finished file of a comic, if it is there (a PDF made from a page that has changed)."""
-        await asyncio.to_thread(self._remove_file, self._finished(comic_id, name))
+        await self._change(self._remove_file, self._finished(comic_id, name))
 
     async def read(self, relative: str) -> bytes:
         """The bytes of a stored file, by its path relative to DATA_DIR (see `resolve`)."""
         return await asyncio.to_thread(lambda: self.resolve(relative).read_bytes())
+
+    async def _change(self, function: Callable[..., None], *args: object) -> None:
+        """Run a write or delete in a writer thread, once the start-up walk (if it is running) has ended."""
+        if self._counting is not None and not self._counting.done():
+            await asyncio.wait([self._counting])  # its outcome is `count`'s business, not the write's
+        await in_write_thread(function, *args)
 
     def _store(self, path: Path, data: bytes) -> None:
         """Write one image file atomically and count it; every image write goes through here."""
@@ -141,7 +151,7 @@ class ImageStore:
 
     async def delete_comic(self, comic_id: UUID) -> None:
         """Remove every image of one comic."""
-        await asyncio.to_thread(self._remove_tree, self.comic_folder(comic_id))
+        await self._change(self._remove_tree, self.comic_folder(comic_id))
 
     def _remove_file(self, path: Path) -> None:
         size = size_or_none(path)
@@ -161,8 +171,13 @@ class ImageStore:
         self._tally.reset(*cached_tree_usage(self.root, self.data_dir / ".cache" / "image-folders.json"))
 
     async def count(self) -> None:
-        """Walk the images folder once (at start-up); writes and deletes keep the totals current after."""
-        await asyncio.to_thread(self._count)
+        """Walk the images folder once (at start-up); writes and deletes keep the totals current after.
+
+        Callers meanwhile share the walk in progress rather than starting another.
+        """
+        if self._counting is None or (self._counting.done() and not self._tally.ready):  # first, or it failed
+            self._counting = asyncio.ensure_future(asyncio.to_thread(self._count))
+        await asyncio.shield(self._counting)
 
     async def usage(self) -> tuple[int, int]:
         """How many image files there are and how many bytes they take (counted at the first call)."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from app.errors import Conflict, CorruptDocument, NotFound
 from app.storage.head_scan import scan_heads
 from app.storage.tally import Tally, size_or_none
+from app.storage.write_threads import in_write_thread
 from utils import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class JsonStore(Generic[M]):
     async def put(self, key: str, doc: M) -> None:
         """Store `doc` under `key`, replacing any previous version."""
         async with self._lock(key):
-            await asyncio.to_thread(self._write, key, doc)
+            await in_write_thread(self._write, key, doc)
 
     async def create(self, key: str, doc: M) -> None:
         """Store a new document; raises Conflict when `key` is taken."""
@@ -123,7 +124,7 @@ class JsonStore(Generic[M]):
             path = self.path_for(key)
             if await asyncio.to_thread(path.exists):
                 raise Conflict(f"{key!r} already exists")
-            await asyncio.to_thread(self._write, key, doc)
+            await in_write_thread(self._write, key, doc)
 
     async def update(self, key: str, change: Callable[[M], M]) -> M:
         """Apply `change` to the stored document and store the result, atomically per document.
@@ -134,7 +135,7 @@ class JsonStore(Generic[M]):
         async with self._lock(key):
             doc = await asyncio.to_thread(self._read, key)
             new = change(doc)
-            await asyncio.to_thread(self._write, key, new)
+            await in_write_thread(self._write, key, new)
             return new
 
     async def delete(self, key: str) -> None:
@@ -142,7 +143,7 @@ class JsonStore(Generic[M]):
         async with self._lock(key):
             path = self.path_for(key)
             try:
-                await asyncio.to_thread(self._unlink, path)
+                await in_write_thread(self._unlink, path)
             except FileNotFoundError:
                 raise self._not_found(f"no record with id {key}") from None
         self._locks.pop(key, None)

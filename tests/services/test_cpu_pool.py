@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -45,6 +46,31 @@ async def test_calls_run_in_worker_processes_at_a_lower_priority() -> None:
     finally:
         await pool.aclose()
     assert _wait_gone(pids) == set(), "workers still running after aclose"
+
+
+async def test_workers_start_once_start_up_is_done_or_at_the_first_call() -> None:
+    ready = asyncio.Event()
+    pool = CpuPool(1)
+    pool.start_after(ready.wait())
+    try:
+        await asyncio.sleep(0.05)
+        assert pool.kind == "threads"  # not started while start-up is still going on
+        ready.set()
+        await asyncio.sleep(0.05)
+        assert pool.kind == "processes"
+    finally:
+        await pool.aclose()
+
+    early = CpuPool(1)
+    early.start_after(asyncio.Event().wait())  # start-up never ends
+    try:
+        assert await early.run(os.getpid) != os.getpid()  # the call starts the workers and waits for one
+    finally:
+        await early.aclose()
+    never = CpuPool(1)
+    never.start_after(asyncio.Event().wait())
+    await never.aclose()  # closed before it started: nothing to stop, nothing left waiting
+    assert never.kind == "threads"
 
 
 async def test_no_processes_means_worker_threads() -> None:

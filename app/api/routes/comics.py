@@ -37,7 +37,7 @@ async def generate_comic(
 @router.get("/{job_id}/status", response_model=JobStatusResponse, responses=errors(404, 422))
 async def get_status(job_id: UUID, service: ComicServiceDep) -> JobStatusResponse:
     """Status, step, progress (0-100), error and the actions allowed next."""
-    return JobStatusResponse.of(await service.get(job_id))
+    return JobStatusResponse.of(await service.status(job_id))
 
 
 @router.get("/{job_id}/result", response_model=ComicResult, responses=errors(404, 409, 422))
