@@ -73,6 +73,7 @@ class Fakes:
             "OPENAI_BASE_URL": self.openai_base_url,
             "FAL_KEY": "fal-bench-local",
             "FAL_QUEUE_RUN_HOST": self.fal_host,
+            "FAL_PLATFORM_URL": f"https://{self.fal_host}/v1",  # the fake serves fal's request listing too
             "SSL_CERT_FILE": self.ca_pem,
         }
 

@@ -42,9 +42,9 @@ class FalRequestFinder:
         self._url = settings.fal_platform_url.rstrip("/") + "/models/requests/by-endpoint"
         self._give_up_after = timedelta(seconds=settings.image_timeout_seconds)
         self._policy = policy
-        self._http = httpx.AsyncClient(
-            headers={"Authorization": f"Key {settings.fal_api_key}"}, timeout=httpx.Timeout(30.0, connect=10.0)
-        )
+        self._key = settings.fal_api_key
+        # Made at the first lookup, which only a crash calls for: an HTTPS client costs ~50 ms to make.
+        self._http: httpx.AsyncClient | None = None
 
     async def find(self, endpoint: str, arguments: Mapping[str, Any], intent: ImageIntent) -> str | None:
         """The id of the request of `endpoint` with these arguments sent since `intent`, or None when there is none."""
@@ -86,6 +86,10 @@ class FalRequestFinder:
         return None
 
     async def _page(self, params: Mapping[str, str]) -> dict[str, Any]:
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                headers={"Authorization": f"Key {self._key}"}, timeout=httpx.Timeout(30.0, connect=10.0)
+            )
         try:
             response = await self._http.get(self._url, params=params)
         except httpx.TransportError as exc:
@@ -104,8 +108,9 @@ class FalRequestFinder:
         return body
 
     async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self._http.aclose()
+        """Close the HTTP client, if one was made."""
+        if self._http is not None:
+            await self._http.aclose()
 
 
 class _Unreadable(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import hashlib
 import io
 import random
@@ -35,6 +36,7 @@ _SIZE_PRESETS = {
     "landscape_16_9": (1024, 576),
 }
 _NAMESPACES = ("workflows", "comfy")  # mirrors fal_client.client.APP_NAMESPACES
+_PAINT_AHEAD = 0.25  # seconds before a request completes that its picture is painted
 
 
 def make_ca_bundle(directory: str | Path) -> tuple[trustme.CA, Path]:
@@ -55,6 +57,8 @@ class _Job:
     sent_at: float  # wall clock, for the request listing
     cancelled: bool = False
     result: dict[str, Any] | None = None
+    # The first picture, drawn while the request "runs" (see FakeFal._draw_soon).
+    png: concurrent.futures.Future[bytes] | None = None
 
     @property
     def done(self) -> bool:
@@ -81,6 +85,7 @@ class FakeFal:
         self.submit_reply_delay: float = 0.0
         self.cancelled: list[str] = []
         self._jobs: dict[str, _Job] = {}
+        self._painters = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="fake-fal-paint")
         self._lock = threading.Lock()
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-fal-")
         leaf = ca.issue_cert("127.0.0.1", "localhost")
@@ -133,6 +138,9 @@ class FakeFal:
                 seq.clear()
             self._jobs.clear()
 
+    def _paint(self, job: _Job) -> None:
+        job.png = self._painters.submit(_render_png, job, 0)
+
     def _urls(self, job: _Job) -> dict[str, str]:
         base = f"https://{self.host}/{job.base}/requests/{job.request_id}"
         return {"response_url": base, "status_url": base + "/status", "cancel_url": base + "/cancel"}
@@ -175,6 +183,11 @@ class FakeFal:
                 }
             )
             delay = self.submit_reply_delay
+        # Real fal has drawn the picture by the time the request completes, and its CDN serves a
+        # finished file: the fake paints it in a thread just before it is due (not at once, which
+        # would pile every picture of a burst onto the cores at the same moment), so a download
+        # does not wait for Pillow on this server's event loop.
+        asyncio.get_running_loop().call_later(max(0.0, job.latency - _PAINT_AHEAD), self._paint, job)
         await asyncio.sleep(delay)
         return JSONResponse(
             {"status": "IN_QUEUE", "request_id": job.request_id, "queue_position": 0, **self._urls(job)}
@@ -249,7 +262,7 @@ class FakeFal:
         job = self._jobs.get(request_id)
         if ext != "png" or job is None or not job.done or job.cancelled:
             return _detail(404, "Not Found")
-        png = _render_png(job, int(index or 0))
+        png = job.png.result() if job.png is not None and not index else _render_png(job, int(index or 0))
         with self._lock:
             self.downloads += 1
         return Response(png, media_type="image/png")
@@ -287,6 +300,7 @@ class FakeFal:
 
     def stop(self) -> None:
         self._server.stop()
+        self._painters.shutdown(cancel_futures=True)
         self._tmp.cleanup()
 
     def __enter__(self) -> Self:
