@@ -45,9 +45,9 @@ def _critical_path(repeats: int, e2e: list[EndToEnd]) -> str:
 
 
 _FINISHING_NOTE = (
-    ", the lettering of each panel as it is stored and, after the last one, the page "
-    "(`app/services/finishing.py`, in the render workers; the PDFs are made after `completed`, see "
-    "`app/services/prints.py`, and the CPU rows for what each costs)"
+    ", the lettering of each panel as it is stored (`app/services/finishing.py`, in the render workers; "
+    "the page and the PDFs are made after `completed`, see `app/services/prints.py`, and the CPU rows for "
+    "what each costs)"
 )
 
 
