@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,21 +17,16 @@ from pathlib import Path
 
 import httpx
 
+from tests.utils.server import free_port
+from tests.utils.server import service_env as test_service_env
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# Anything from the caller's shell that would switch providers, data folder or auth behind our back.
-_DROPPED = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "FAL_KEY", "FAL_AI_API_KEY", "LLM_PROVIDER", "IMAGE_PROVIDER")
+# Besides the provider keys the tests' environment drops: what would change auth or TLS behind our back.
 _DROPPED_TOO = ("API_TOKEN", "FAL_QUEUE_RUN_HOST", "SSL_CERT_FILE")
 
 
 class BenchError(RuntimeError):
     """A process under test misbehaved; the message carries its log."""
-
-
-def free_port() -> int:
-    """A port that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -150,20 +144,12 @@ class Service:
 
 
 def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
-    """The caller's environment minus provider keys, with offline providers and the given data folder.
-
-    Every setting that matters is explicit: environment variables beat a developer's `.env`.
-    """
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED + _DROPPED_TOO}
-    env.update(
-        DATA_DIR=str(data_dir),
-        HOST="127.0.0.1",
-        LLM_PROVIDER="offline",
-        IMAGE_PROVIDER="offline",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(overrides)
+    """The tests' server environment (offline providers, its own data folder), quieter, and with no
+    token, fal host or CA from the caller's shell: the benchmark sets those itself when it needs them."""
+    env = test_service_env(data_dir, LOG_LEVEL="WARNING", **overrides)
+    for name in _DROPPED_TOO:
+        if name not in overrides:
+            env.pop(name, None)
     return env
 
 

@@ -21,6 +21,7 @@ import httpx
 
 from app.providers.fal_polling import FalPoller
 from app.providers.fal_requests import FalRequestFinder
+from app.providers.http_faults import raise_if_transient
 from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
 from config import Settings
 from external_services import DrawnImage, ImageRequest, ProviderError
@@ -162,11 +163,7 @@ class FalImageModel:
             raise ProviderError(f"fal.ai returned an image URL with scheme {scheme!r}")
         try:
             async with self._http.stream("GET", url) as response:
-                if response.status_code in RETRY_STATUSES:
-                    error = httpx.HTTPStatusError(
-                        f"HTTP {response.status_code}", request=response.request, response=response
-                    )
-                    raise Retryable(error, retry_after_seconds(response.headers))
+                raise_if_transient(response)
                 response.raise_for_status()
                 chunks, size = [], 0
                 async for chunk in response.aiter_bytes():

@@ -24,7 +24,8 @@ from typing import Any
 import httpx
 
 from app.models.records import ImageIntent
-from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
+from app.providers.http_faults import raise_if_transient
+from app.providers.retry import Retryable, RetryPolicy, retrying
 from config import Settings
 from utils import utcnow
 
@@ -94,9 +95,7 @@ class FalRequestFinder:
             response = await self._http.get(self._url, params=params)
         except httpx.TransportError as exc:
             raise Retryable(exc) from exc
-        if response.status_code in RETRY_STATUSES:
-            error = httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request, response=response)
-            raise Retryable(error, retry_after_seconds(response.headers))
+        raise_if_transient(response)
         if response.status_code != 200:
             raise _Unreadable(f"HTTP {response.status_code}: {response.text[:200]}")
         try:

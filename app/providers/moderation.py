@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
+from app.providers.retry import RetryPolicy, retrying
 from config import Settings
 from external_services import ProviderError
 
@@ -102,16 +102,9 @@ class OpenAIModerator:
         return self._fallback.check_now(texts)
 
     async def _create(self, texts: list[str]) -> ModerationCreateResponse:
-        import openai  # loaded by __init__ already
+        from app.providers.openai_text import transient_openai  # imports openai: loaded by __init__ already
 
-        try:
-            response = await self._client.moderations.create(model=MODERATION_MODEL, input=texts)
-        except openai.APIConnectionError as exc:  # includes timeouts
-            raise Retryable(exc) from exc
-        except openai.APIStatusError as exc:
-            if exc.status_code in RETRY_STATUSES:
-                raise Retryable(exc, retry_after_seconds(exc.response.headers)) from exc
-            raise
+        response = await transient_openai(self._client.moderations.create(model=MODERATION_MODEL, input=texts))
         if len(response.results) != len(texts):
             raise ValueError(f"{len(response.results)} moderation results for {len(texts)} inputs")
         return response

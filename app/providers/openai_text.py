@@ -7,7 +7,7 @@ vLLM, LM Studio, or the fake in the tests, selected with OPENAI_BASE_URL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import openai
@@ -124,17 +124,22 @@ class OpenAITextModel:
         raise ProviderError(f"the model returned invalid {schema.__name__} twice: {problem}")
 
     async def _parse(self, messages: list[dict[str, str]], schema: type[T]) -> ParsedChatCompletion[T]:
-        try:
-            return await self._client.chat.completions.parse(
-                model=self.model, messages=messages, response_format=schema
-            )
-        except openai.APIConnectionError as exc:  # includes timeouts
-            raise Retryable(exc) from exc
-        except openai.APIStatusError as exc:
-            if exc.status_code in RETRY_STATUSES:
-                raise Retryable(exc, retry_after_seconds(exc.response.headers)) from exc
-            raise
+        return await transient_openai(
+            self._client.chat.completions.parse(model=self.model, messages=messages, response_format=schema)
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self._client.close()
+
+
+async def transient_openai(call: Awaitable[R]) -> R:
+    """Await an `openai` SDK call, turning its transient failures (connection, timeout, 429, 5xx) into `Retryable`."""
+    try:
+        return await call
+    except openai.APIConnectionError as exc:  # includes timeouts
+        raise Retryable(exc) from exc
+    except openai.APIStatusError as exc:
+        if exc.status_code in RETRY_STATUSES:
+            raise Retryable(exc, retry_after_seconds(exc.response.headers)) from exc
+        raise

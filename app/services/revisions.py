@@ -108,6 +108,8 @@ class PanelReviser:
         style = STYLES[job.style or DEFAULT_STYLE]
         looks = [(member.name, member.description) for member in job.characters]
         prompt = compose_image_prompt(change.prompt, looks, style) if change.prompt else panel.prompt
+        # Redraws asked for now always carry their seed (see panels.py); one left pending by an
+        # older version of the service may not.
         seed = change.seed if change.seed is not None else random.SystemRandom().randrange(2**31)
         request = ImageRequest(
             prompt=prompt,
