@@ -126,7 +126,7 @@ def test_six_panels_take_about_one_image_latency(real_client: TestClient, fake_f
         time.sleep(0.02)
     elapsed = time.monotonic() - started
     assert fake_fal.max_concurrent() == 6
-    assert elapsed < 2.5, f"six 1 s panels took {elapsed:.2f} s"
+    assert elapsed < 3 * 1.2, f"six 1 s panels took {elapsed:.2f} s"  # ~1.2 s measured; one after another: 6 s
     assert wait_until_settled(real_client, job_id)["status"] == "completed"
 
 

@@ -236,7 +236,7 @@ async def test_fal_concurrent_subscribes(fake_fal: FakeFal) -> None:
         results = await asyncio.gather(
             *(client.subscribe("fal-ai/flux/schnell", _flux_args(f"panel {i}", seed=i)) for i in range(6))
         )
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 3 * 1.1  # ~1.1 s measured; one after another: 6 s
     assert sorted(r["seed"] for r in results) == list(range(6))
     assert fake_fal.max_concurrent() == 6
 

@@ -91,8 +91,8 @@ async def test_a_request_still_running_is_waited_for(real_settings: Settings, fa
 async def test_a_request_never_sent_is_submitted_once_the_wait_is_over(
     make_real_settings: MakeSettings, fake_fal: FakeFal
 ) -> None:
-    settings = make_real_settings(image_timeout_seconds=1.0)
-    intent = ImageIntent(seed=7, at=utcnow() - timedelta(seconds=0.5))  # killed between intent and submit
+    settings = make_real_settings(image_timeout_seconds=3.0)
+    intent = ImageIntent(seed=7, at=utcnow() - timedelta(seconds=2.5))  # killed between intent and submit
     recorder = _Recorder()
     await _draw(settings, recorder.on(REQUEST, intent))
     assert len(fake_fal.submissions) == 1
