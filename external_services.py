@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from app.models.records import CastMember, ImageIntent, SceneFeedback
+from app.models.records import CastMember, Composition, ImageIntent, SceneFeedback
 from app.models.story import ComicScript, PanelPrompt, SceneDraft
 from config import Settings
 from master_prompts import ArtStyle
@@ -35,6 +35,16 @@ class StoryBrief:
 
 
 @dataclass(frozen=True)
+class CharacterReference:
+    """A character's reference picture (full length, alone, plain background) in one art style."""
+
+    character_type: str
+    name: str
+    data: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
 class ImageRequest:
     """Everything an illustrator may use to draw one panel.
 
@@ -49,6 +59,10 @@ class ImageRequest:
     scene: SceneDraft
     cast: list[CastMember] = field(default_factory=list)
     style: ArtStyle | None = None
+    # Who stands where in this panel (and any extras), from the image-prompt call.
+    composition: Composition | None = None
+    # The reference pictures of exactly the cast members in this panel; empty: drawn from text alone.
+    references: tuple[CharacterReference, ...] = ()
     # A provider request an earlier attempt started (the process may have died while it ran):
     # providers that can, pick it up instead of paying for the same picture again.
     resume_id: str | None = None

@@ -7,7 +7,7 @@ ids as primary keys. Records are plain Pydantic models serialised as indented JS
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -87,6 +87,32 @@ class Picture(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+Position = Literal["left", "centre", "right"]
+Depth = Literal["front", "back"]
+
+
+class Figure(BaseModel):
+    """One figure in a panel: who it is, where it stands, and (for an extra) what it looks like."""
+
+    name: str = Field(examples=["Mia"])  # as the dialogue names them: a cast member's name or an extra's label
+    character_type: str | None = Field(default=None, examples=["girl_young"])  # None: an extra, not in the cast
+    position: Position = "centre"
+    depth: Depth = "front"
+    look: str | None = None  # an extra's appearance ("a tall man in a grey coat"); None for cast members
+
+
+class Composition(BaseModel):
+    """Who is in a panel, where each one stands and who speaks: a hint the lettering checks against the picture."""
+
+    figures: list[Figure] = Field(default_factory=list)
+    speakers: list[str] = Field(default_factory=list)  # names as in `figures`, in speaking order
+
+    def figure(self, name: str) -> Figure | None:
+        """The figure of that name (case and spaces folded), or None."""
+        wanted = name.strip().casefold()
+        return next((f for f in self.figures if f.name.strip().casefold() == wanted), None)
+
+
 class PanelVersion(Picture):
     """One picture a panel has had; redrawing a panel keeps every earlier one."""
 
@@ -100,6 +126,7 @@ class Panel(Picture):
     panel_id: int
     scene_id: int
     lettered_path: str | None = None  # the picture with its title and dialogue lettered on (PNG)
+    composition: Composition | None = None  # who was asked for where (absent in panels drawn before it existed)
     version: int = 1  # which of `versions` the fields above describe
     versions: list[PanelVersion] = Field(default_factory=list)  # empty until the panel is first redrawn
 
@@ -174,6 +201,8 @@ class Job(BaseModel):
     # Scene number -> the full image prompt, kept from the first attempt so a resumed job neither
     # pays for the prompt call again nor stores a prompt that differs from the picture's.
     panel_prompts: dict[int, str] = Field(default_factory=dict)
+    # Scene number -> who is in the panel and where, written with its prompt and kept alongside it.
+    panel_compositions: dict[int, Composition] = Field(default_factory=dict)
     providers: Providers
     attempts: int = 0
     usage: Usage = Field(default_factory=Usage)

@@ -7,7 +7,7 @@ validators instead, which Pydantic runs on the reply but leaves out of the schem
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
@@ -56,13 +56,27 @@ class SceneRewrites(BaseModel):
     scenes: list[SceneDraft]
 
 
+class FigurePlan(BaseModel):
+    """One figure of a panel as the model places it (see `records.Figure`, what is stored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text  # a cast member's name, or an extra's label as the dialogue names them ("Stranger")
+    position: Literal["left", "centre", "right"]
+    depth: Literal["front", "back"]
+    extra: bool  # not a cast member: drawn from `look`
+    look: str  # an extra's appearance; empty for cast members
+
+
 class PanelPrompt(BaseModel):
-    """The image prompt for one scene."""
+    """The image prompt for one scene, with who is in it, where each one stands and who speaks."""
 
     model_config = ConfigDict(extra="forbid")
 
     scene_id: int
     prompt: Text
+    figures: list[FigurePlan] = []
+    speakers: list[str] = []  # names as in `figures`, in speaking order
 
 
 class PanelPrompts(BaseModel):
