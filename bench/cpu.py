@@ -67,13 +67,14 @@ def _finishing(requests: list[ImageRequest], panels: list[bytes], rounds: int) -
         from app.rendering.lettering import letter_png
         from app.rendering.page import PageText, compose_page
         from app.rendering.pdf import render_pdf
+        from app.rendering.places import cast_composition
     except ImportError as exc:  # another change may be building this package right now
         return [CpuCost(name, [], f"app/rendering/ is incomplete ({exc})") for name in _FINISHING]
-    names = [member.name for member in requests[0].cast]
+    composition = cast_composition([member.name for member in requests[0].cast])
 
     def letter() -> list[bytes]:
         pairs = zip(requests, panels, strict=True)
-        return [letter_png(png, r.scene.title, r.scene.dialogue, names)[0] for r, png in pairs]
+        return [letter_png(png, r.scene.title, r.scene.dialogue, composition)[0] for r, png in pairs]
 
     lettered = [Image.open(io.BytesIO(png)).convert("RGB") for png in letter()]
     text = PageText(title=TOPIC, subtitle="A comic for ages 5-8", lessons=[r.scene.learning_point for r in requests])

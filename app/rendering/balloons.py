@@ -6,6 +6,7 @@ which gives their curves smooth edges (Pillow does not anti-alias polygons).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PIL import ImageDraw
@@ -60,13 +61,18 @@ def corner_radius(box: Box, text_size: int) -> int:
     return max(2, min(int(text_size * 1.1), box.height // 2, box.width // 2))
 
 
-def tail_points(box: Box, anchor_x: float, length: int, half_width: int, radius: int) -> tuple[Point, Point, Point]:
-    """A tail from the balloon's bottom edge, its tip below it and leaning toward `anchor_x`."""
+def tail_points(box: Box, tip: Point, half_width: int, radius: int) -> tuple[Point, Point, Point]:
+    """A tail from the side of the balloon that faces `tip` (below, above, left or right) to `tip`."""
+    tx, ty = tip
+    if box.y0 <= ty < box.y1:  # level with the balloon: from its left or right side
+        low, high = box.y0 + radius + half_width, box.y1 - radius - half_width
+        base = min(max(ty, low), high) if low <= high else (box.y0 + box.y1) / 2
+        x = box.x0 if tx < box.x0 else box.x1 - 1
+        return (x, base - half_width), (x, base + half_width), tip
     low, high = box.x0 + radius + half_width, box.x1 - radius - half_width
-    base_x = min(max(anchor_x, low), high) if low <= high else (box.x0 + box.x1) / 2
-    lean = max(-length, min(length, anchor_x - base_x))
-    tip = (base_x + lean * 0.8 + (half_width if lean >= 0 else -half_width) * 0.5, box.y1 + length)
-    return (base_x - half_width, box.y1 - 1), (base_x + half_width, box.y1 - 1), tip
+    base = min(max(tx, low), high) if low <= high else (box.x0 + box.x1) / 2
+    y = box.y1 - 1 if ty >= box.y1 else box.y0
+    return (base - half_width, y), (base + half_width, y), tip
 
 
 def tail_box(tail: tuple[Point, Point, Point]) -> Box:
@@ -81,8 +87,18 @@ def _scaled(points: tuple[Point, ...], scale: int) -> list[Point]:
 
 def _inner_tail(tail: tuple[Point, Point, Point], stroke: float) -> tuple[Point, Point, Point]:
     # Narrower and shorter by the stroke, and reaching into the balloon so it erases the outline there.
-    (lx, ly), (rx, ry), (tx, ty) = tail
-    return (lx + stroke * 1.4, ly - stroke * 2), (rx - stroke * 1.4, ry - stroke * 2), (tx, ty - stroke * 2.4)
+    (ax, ay), (bx, by), (tx, ty) = tail
+    mx, my = (ax + bx) / 2, (ay + by) / 2
+    length = math.hypot(mx - tx, my - ty) or 1.0
+    ux, uy = (mx - tx) / length, (my - ty) / length  # from the tip into the balloon
+    across = math.hypot(bx - ax, by - ay) or 1.0
+    vx, vy = (bx - ax) / across, (by - ay) / across
+    inward = stroke * 2
+    return (
+        (ax + vx * stroke * 1.4 + ux * inward, ay + vy * stroke * 1.4 + uy * inward),
+        (bx - vx * stroke * 1.4 + ux * inward, by - vy * stroke * 1.4 + uy * inward),
+        (tx + ux * stroke * 2.4, ty + uy * stroke * 2.4),
+    )
 
 
 def draw_balloon(

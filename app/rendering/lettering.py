@@ -1,64 +1,52 @@
 """Lettering a panel: the scene title in a caption box, each speaker's line in its own balloon.
 
-`plan` finds the layout and `render` draws it. The type shrinks until everything fits inside the
-panel, without overlaps, in reading order (left to right, top to bottom) and covering at most a
-third of the panel. Words that do not fit even at the smallest size are shortened with an
-ellipsis, never clipped. A balloon's tail points at where its speaker stands: the cast in order
-from left to right, as the offline illustrator draws them.
+Lettering reads the picture first (`picture.read_picture`: faces and busy areas) and finds where
+each figure of the panel's composition stands (`places`), so it is a pure function of (picture,
+composition, dialogue) -> layout, which can be re-run after a redraw. `plan` finds the layout and
+`render` draws it. Balloons and captions keep off faces, prefer calm regions near and above their
+speaker (`costs`), and keep reading order (left to right, top to bottom in dialogue order); a tail
+ends just outside its speaker's head. The type shrinks until everything fits, covering at most a
+third of the panel. Words that do not fit even at the smallest size are shortened with an ellipsis,
+never clipped; only then may lettering cover part of a face.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from PIL import Image, ImageDraw
 
+from app.models.records import Composition
 from app.rendering import balloons
-from app.rendering.balloons import Box, Point
+from app.rendering.costs import CostField
 from app.rendering.fonts import font_for, normalize
+from app.rendering.picture import Reading, read_picture
+from app.rendering.placement import Arranger, Item
+from app.rendering.places import Place, find, places
 from app.rendering.png import encode_png
-from app.rendering.text import Speech, parse_dialogue, shorten, wrap
+from app.rendering.text import Speech, parse_dialogue, shorten
+
+__all__ = ["Item", "Layout", "letter_png", "line_origins", "plan", "render"]
 
 log = logging.getLogger(__name__)
 
 MAX_COVER = 1 / 3
 SUPERSAMPLE = 3
 _SPEAKER_INK = (29, 78, 137)
-_MAX_CAST = 4  # the illustrator draws at most four figures
-
-
-Kind = Literal["caption", "balloon", "narration"]
-
-
-@dataclass(frozen=True)
-class Item:
-    """One placed piece of lettering: its frame, where its lines go and how big they are."""
-
-    kind: Kind
-    box: Box
-    text_box: Box
-    lines: tuple[str, ...]
-    text: str
-    font_size: int
-    line_step: int
-    radius: int = 0
-    speaker: str | None = None
-    tail: tuple[Point, Point, Point] | None = None
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Everything lettered on one panel."""
+    """Everything lettered on one panel, and the places of the figures it was lettered for."""
 
     width: int
     height: int
     items: tuple[Item, ...]
     stroke: int
     shortened: bool = False
+    places: tuple[Place, ...] = ()
 
     @property
     def covered(self) -> int:
@@ -67,120 +55,44 @@ class Layout:
         return sum(item.box.area for item in self.items) + tails
 
 
-def _anchor(speaker: str, speakers: Sequence[str], width: int, unknown: list[str]) -> float:
-    cast = [name.casefold() for name in speakers[:_MAX_CAST]]
-    key = speaker.casefold()
-    for index, name in enumerate(cast):
-        if key == name or key == name.split(" ")[0] or name == key.split(" ")[0]:
-            return width * (index + 1) / (len(cast) + 1)
-    if key not in unknown:
-        unknown.append(key)
-    return width * (0.72 if unknown.index(key) % 2 == 0 else 0.28)
-
-
-class _Arranger:
-    """Places the items at one text size, or reports that they do not fit."""
-
-    def __init__(self, width: int, height: int, size: int) -> None:
-        self.width, self.height, self.size = width, height, size
-        short = min(width, height)
-        self.margin = max(4, round(short * 0.03))
-        self.gap = max(3, size // 2)
-        self.stroke = max(1, round(short / 220))
-        self.items: list[Item] = []
-        self._taken: list[Box] = []
-
-    def _frame(self, kind: Kind, text: str, size: int, max_width: int) -> Item | None:
-        """The item sized for its text, placed at (0, 0)."""
-        font = font_for(text, size)
-        ascent, descent = font.getmetrics()
-        step = ascent + descent + max(1, size // 6)
-        pad_x, pad_y = (size, round(size * 0.6)) if kind == "balloon" else (round(size * 0.5), round(size * 0.35))
-        lines = wrap(text, font, max_width - 2 * (pad_x + self.stroke))
-        if not lines:
-            return None
-        text_w = max(int(font.getlength(line)) + 1 for line in lines)
-        text_h = step * (len(lines) - 1) + ascent + descent
-        outer_w, outer_h = text_w + 2 * (pad_x + self.stroke), text_h + 2 * (pad_y + self.stroke)
-        box = Box(0, 0, outer_w, outer_h)
-        inset_x, inset_y = pad_x + self.stroke, pad_y + self.stroke
-        text_box = Box(inset_x, inset_y, inset_x + text_w, outer_h - inset_y)
-        return Item(kind, box, text_box, tuple(lines), text, size, step)
-
-    def _slot(self, x: int, w: int, h: int, below: int) -> int | None:
-        top = self.items[-1].box.y0 if self.items else self.margin
-        while True:
-            wanted = Box(x, top, x + w, top + h + below)
-            clash = [b for b in self._taken if b.inflate(self.gap).overlaps(wanted)]
-            if not clash:
-                break
-            top = max(b.y1 for b in clash) + self.gap
-        return top if top + h + below <= self.height - self.margin else None
-
-    def add(self, kind: Kind, text: str, anchor_x: float | None, speaker: str | None = None) -> bool:
-        """Place one more item below or beside the last one; False when it does not fit."""
-        size = round(self.size * 0.85) if kind == "caption" else self.size
-        share = 0.6 if kind == "caption" else 0.64
-        item = self._frame(kind, text, size, min(int(self.width * share), self.width - 2 * self.margin))
-        if item is None:
-            return False
-        w, h = item.box.width, item.box.height
-        if anchor_x is None:
-            x = self.margin
-        else:
-            x = int(min(max(anchor_x - w / 2, self.margin), self.width - self.margin - w))
-        tail_len = round(size * 1.1) if kind == "balloon" else 0
-        y = self._slot(x, w, h, tail_len)
-        if y is None:
-            return False
-        box = Box(x, y, x + w, y + h)
-        text_box = Box(x + item.text_box.x0, y + item.text_box.y0, x + item.text_box.x1, y + item.text_box.y1)
-        item = replace(item, box=box, text_box=text_box, speaker=speaker)
-        taken = box
-        if kind == "balloon" and anchor_x is not None:
-            radius = balloons.corner_radius(box, size)
-            tail = balloons.tail_points(box, anchor_x, tail_len, max(3, round(size * 0.4)), radius)
-            item = replace(item, radius=radius, tail=tail)
-            taken = box.union(balloons.tail_box(tail))
-            if not Box(0, 0, self.width, self.height).contains(taken):
-                return False
-        self.items.append(item)
-        self._taken.append(taken)
-        return True
-
-
 def _arrange(
-    width: int, height: int, title: str, speeches: list[Speech], speakers: Sequence[str], size: int
+    field: CostField, title: str, speeches: list[Speech], where: list[Place], size: int, faces_allowed: bool
 ) -> Layout | None:
-    arranger = _Arranger(width, height, size)
-    unknown: list[str] = []
-    if title and not arranger.add("caption", title, None):
+    arranger = Arranger(field, size, faces_allowed)
+    if title and not arranger.add("caption", title):
         return None
     for speech in speeches:
         if speech.speaker is None:
-            placed = arranger.add("narration", speech.text, None)
+            placed = arranger.add("narration", speech.text)
         else:
-            anchor = _anchor(speech.speaker, speakers, width, unknown)
-            placed = arranger.add("balloon", f"{speech.speaker}: {speech.text}", anchor, speech.speaker)
+            place = find(where, speech.speaker)  # None: not in the picture, so the balloon gets no tail
+            head = place.head if place else None
+            placed = arranger.add("balloon", f"{speech.speaker}: {speech.text}", head, speech.speaker)
         if not placed:
             return None
-    layout = Layout(width, height, tuple(arranger.items), arranger.stroke)
-    return layout if layout.covered <= width * height * MAX_COVER else None
+    layout = Layout(field.reading.width, field.reading.height, tuple(arranger.items), arranger.stroke)
+    return layout if layout.covered <= layout.width * layout.height * MAX_COVER else None
 
 
-def plan(width: int, height: int, title: str, dialogue: str, speakers: Sequence[str] = ()) -> Layout:
-    """The lettering layout for a panel of this size (see the module docstring for the rules)."""
+def plan(reading: Reading, title: str, dialogue: str, composition: Composition | None = None) -> Layout:
+    """The lettering layout for a read picture (see the module docstring for the rules)."""
+    width, height = reading.width, reading.height
     title = " ".join(normalize(title).split())
     speeches = parse_dialogue(dialogue)
+    where = places(composition or Composition(), reading)
     short = min(width, height)
+    field = CostField(reading, max(4, round(short * 0.02)), [p.head for p in where if not p.seen])
     size, smallest = max(12, round(short * 0.055)), max(10, round(short * 0.026))
-    shortened = False
+    shortened = faces_allowed = False
     while True:
-        layout = _arrange(width, height, title, speeches, speakers, size)
+        layout = _arrange(field, title, speeches, where, size, faces_allowed)
         if layout is not None:
-            return replace(layout, shortened=shortened)
+            return replace(layout, shortened=shortened, places=tuple(where))
         if size > smallest:
             size = max(smallest, size - max(1, size // 10))
+            continue
+        if not faces_allowed and reading.faces:  # the faces leave no room: cover as little of them as can be
+            faces_allowed = True
             continue
         # Nothing fits at the smallest size: shorten the longest text, else drop the last speech.
         shortened = True
@@ -197,7 +109,7 @@ def plan(width: int, height: int, title: str, dialogue: str, speakers: Sequence[
         elif title:
             title = ""
         else:
-            return Layout(width, height, (), 1, shortened=True)
+            return Layout(width, height, (), 1, shortened=True, places=tuple(where))
 
 
 def line_origins(item: Item) -> list[tuple[float, float]]:
@@ -241,11 +153,11 @@ def render(image: Image.Image, layout: Layout) -> Image.Image:
     return lettered
 
 
-def letter_png(data: bytes, title: str, dialogue: str, speakers: Sequence[str] = ()) -> tuple[bytes, Layout]:
+def letter_png(data: bytes, title: str, dialogue: str, composition: Composition | None = None) -> tuple[bytes, Layout]:
     """The panel image `data` lettered with its scene title and dialogue, as PNG bytes."""
     with Image.open(io.BytesIO(data)) as source:
         image = source.convert("RGB")
-    layout = plan(image.width, image.height, title, dialogue, speakers)
+    layout = plan(read_picture(image), title, dialogue, composition)
     if layout.shortened:
         log.warning("panel text did not fit at the smallest size and was shortened: %r", dialogue[:80])
     return encode_png(render(image, layout)), layout

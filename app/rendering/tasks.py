@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from PIL import Image
 
+from app.models.records import Composition
 from app.rendering.lettering import letter_png
 from app.rendering.page import PageText, compose_page
 from app.rendering.pdf import Paper, render_pdf
@@ -23,9 +24,9 @@ def warm_up() -> int:
     return os.getpid()
 
 
-def letter_panel(data: bytes, title: str, dialogue: str, speakers: Sequence[str]) -> bytes:
-    """The panel image `data` with its title and dialogue lettered on, as PNG bytes."""
-    return letter_png(data, title, dialogue, speakers)[0]
+def letter_panel(data: bytes, title: str, dialogue: str, composition: Composition) -> bytes:
+    """The panel image `data` with its title and dialogue lettered on, placed by reading the picture, as PNG bytes."""
+    return letter_png(data, title, dialogue, composition)[0]
 
 
 def _decode(data: bytes) -> Image.Image:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from uuid import UUID
 
-from app.models.records import Comic, Panel, Scene
+from app.models.records import Comic, Composition, Panel, Scene
+from app.rendering.places import cast_composition
 from app.rendering.tasks import letter_panel
 from app.services.cpu_pool import CpuPool
 from app.services.prints import ComicPrints
@@ -36,13 +37,16 @@ class Finisher:
         self.prints = prints
 
     async def letter(
-        self, comic_id: UUID, panel: Panel, scene: Scene | None, speakers: Sequence[str], raw: bytes | None = None
+        self, comic_id: UUID, panel: Panel, scene: Scene | None, composition: Composition, raw: bytes | None = None
     ) -> Panel:
-        """The panel with its lettered copy stored (`raw`: the picture's bytes, when the caller has them)."""
+        """The panel with its lettered copy stored (`raw`: the picture's bytes, when the caller has them).
+
+        `composition` is who the picture was asked to show where; the lettering checks it against the pixels.
+        """
         if raw is None:
             raw = await self._images.read(panel.image_path)
         title, dialogue = (scene.title, scene.dialogue) if scene else ("", "")
-        data = await self._pool.run(letter_panel, raw, title, dialogue, tuple(speakers))
+        data = await self._pool.run(letter_panel, raw, title, dialogue, composition)
         path = await self._images.save_finished(comic_id, f"panel-{panel.panel_id}.lettered.png", data)
         return panel.model_copy(update={"lettered_path": path})
 
@@ -53,9 +57,12 @@ class Finisher:
         """
         started = time.perf_counter()
         scenes = {scene.scene_id: scene for scene in comic.scenes}
-        speakers = [member.name for member in comic.characters]
+        # Panels drawn before compositions existed: the cast in order, left to right, as they were drawn.
+        cast = cast_composition([member.name for member in comic.characters])
         todo = [p for p in comic.panels if p.panel_id in redo or p.lettered_path is None]
-        done = await asyncio.gather(*(self.letter(comic.id, p, scenes.get(p.scene_id), speakers) for p in todo))
+        done = await asyncio.gather(
+            *(self.letter(comic.id, p, scenes.get(p.scene_id), p.composition or cast) for p in todo)
+        )
         relettered = {panel.panel_id: panel for panel in done}
         panels = [relettered.get(panel.panel_id, panel) for panel in comic.panels]
         await self.prints.invalidate(comic.id)  # made from the lettered panels, some of which changed

@@ -16,6 +16,7 @@ from app.models.records import Comic, Job, Panel, Scene
 from app.models.states import JobStatus, JobStep
 from app.models.story import SceneDraft, check_prompt_ids, check_scene_ids
 from app.providers.moderation import Moderator
+from app.rendering.places import cast_composition
 from app.services.drawing import draw_picture
 from app.services.finishing import Finisher
 from app.services.revisions import PanelReviser
@@ -171,7 +172,8 @@ class Pipeline:
             )
         panel = Panel(panel_id=scene.scene_id, scene_id=scene.scene_id, **picture.model_dump())
         # Lettered now, while other panels are still being drawn: the last one is all that is left at the end.
-        panel = await self._finisher.letter(job.comic_id, panel, scene, [m.name for m in job.characters], data)
+        composition = job.panel_compositions.get(scene.scene_id) or cast_composition([m.name for m in job.characters])
+        panel = await self._finisher.letter(job.comic_id, panel, scene, composition, data)
 
         def keep(job: Job) -> None:
             others = [p for p in job.panels if p.panel_id != panel.panel_id]

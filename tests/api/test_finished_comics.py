@@ -17,7 +17,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from pypdf import PdfReader
 
+from app.models.records import Composition
 from app.rendering.lettering import plan
+from app.rendering.picture import read_picture
+from app.rendering.places import cast_composition
 from tests.conftest import MakeSettings
 from tests.utils.flow import API, completed_job, job_ready_to_generate, wait_until_settled
 
@@ -128,8 +131,10 @@ def test_every_balloon_reads_back_from_the_lettered_panels(client: TestClient, t
     for panel in comic["panels"]:
         scene = scenes[panel["scene_id"]]
         image = Image.open(io.BytesIO(client.get(panel["lettered_url"]).content)).convert("L")
-        # The layout is deterministic, so planning it again says where each balloon was lettered.
-        layout = plan(image.width, image.height, scene["title"], scene["dialogue"], speakers)
+        # The layout is a pure function of the raw picture, so planning it again says where each balloon went.
+        raw = Image.open(io.BytesIO(client.get(panel["image_url"]).content)).convert("RGB")
+        composition = Composition.model_validate(panel["composition"]) if panel.get("composition") else None
+        layout = plan(read_picture(raw), scene["title"], scene["dialogue"], composition or cast_composition(speakers))
         balloons = [item for item in layout.items if item.kind == "balloon"]
         assert len(balloons) == len(scene["dialogue"].splitlines())
         for index, item in enumerate(balloons):

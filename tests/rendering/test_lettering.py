@@ -18,6 +18,8 @@ from app.providers.offline_images import render_panel
 from app.rendering.balloons import Box, tail_box
 from app.rendering.fonts import font_for
 from app.rendering.lettering import Item, Layout, letter_png, line_origins, plan
+from app.rendering.picture import Reading
+from app.rendering.places import cast_composition
 from external_services import ImageRequest
 from master_prompts import STYLES
 from tests.utils.factories import PRESET_CAST
@@ -33,6 +35,7 @@ LONG = (
 )
 SIZES = [(768, 512), (512, 768), (1024, 1024), (256, 256)]
 THIRD = 1 / 3  # the most of a panel that lettering may cover
+MIA_MOM = cast_composition(["Mia", "Mom"])
 
 
 def panel_image(width: int = 768, height: int = 512, style: str = "cartoon", dialogue: str = SHORT) -> bytes:
@@ -89,15 +92,16 @@ def assert_well_placed(layout: Layout) -> None:
 @pytest.mark.parametrize(("width", "height"), SIZES)
 @pytest.mark.parametrize("dialogue", [SHORT, LONG], ids=["short", "long"])
 def test_lettering_stays_inside_the_panel_and_the_balloons(width: int, height: int, dialogue: str) -> None:
-    layout = plan(width, height, TITLE, dialogue, ["Mia", "Mom"])
+    layout = plan(Reading.blank(width, height), TITLE, dialogue, MIA_MOM)
     assert_well_placed(layout)
     assert layout.items[0].kind == "caption"
 
 
 def test_one_balloon_per_speaker_line_with_the_name_first() -> None:
-    layout = plan(768, 512, TITLE, LONG, ["Mia", "Mom"])
+    layout = plan(Reading.blank(768, 512), TITLE, LONG, MIA_MOM)
     balloons = [item for item in layout.items if item.kind == "balloon"]
     assert [b.speaker for b in balloons] == ["Mia", "Mom", "Stranger"]
+    assert balloons[2].tail is None  # the stranger is not in the picture: his balloon points at nobody
     assert [b.lines[0].split(":")[0] for b in balloons] == ["Mia", "Mom", "Stranger"]
     words = " ".join(" ".join(b.lines) for b in balloons).split()
     assert "yourself." in words  # nothing was dropped at this size
@@ -105,14 +109,14 @@ def test_one_balloon_per_speaker_line_with_the_name_first() -> None:
 
 
 def test_long_dialogue_is_set_smaller_than_short_dialogue() -> None:
-    short = plan(768, 512, TITLE, SHORT, ["Mia", "Mom"])
-    long = plan(768, 512, TITLE, LONG, ["Mia", "Mom"])
+    short = plan(Reading.blank(768, 512), TITLE, SHORT, MIA_MOM)
+    long = plan(Reading.blank(768, 512), TITLE, LONG, MIA_MOM)
     assert max(i.font_size for i in long.items) < max(i.font_size for i in short.items)
 
 
 def test_tails_point_to_the_speakers_side() -> None:
     # The cast stands left to right in order: Mia on the left, Mom on the right.
-    layout = plan(768, 512, "", 'Mia: "Hi!"\nMom: "Hello!"', ["Mia", "Mom"])
+    layout = plan(Reading.blank(768, 512), "", 'Mia: "Hi!"\nMom: "Hello!"', MIA_MOM)
     mia, mom = (item.tail for item in layout.items)
     assert mia is not None
     assert mom is not None
@@ -121,7 +125,7 @@ def test_tails_point_to_the_speakers_side() -> None:
 
 def test_text_that_cannot_fit_is_shortened_with_an_ellipsis_never_clipped() -> None:
     flood = 'Mia: "' + "blah " * 400 + '"'
-    layout = plan(256, 256, TITLE, flood, ["Mia"])
+    layout = plan(Reading.blank(256, 256), TITLE, flood, cast_composition(["Mia"]))
     assert layout.shortened
     assert layout.items
     assert layout.items[-1].lines[-1].endswith("…")
@@ -130,7 +134,7 @@ def test_text_that_cannot_fit_is_shortened_with_an_ellipsis_never_clipped() -> N
 
 def test_only_pixels_under_the_lettering_change() -> None:
     raw = panel_image()
-    lettered, layout = letter_png(raw, TITLE, LONG, ["Mia", "Mom"])
+    lettered, layout = letter_png(raw, TITLE, LONG, MIA_MOM)
     before = Image.open(io.BytesIO(raw)).convert("RGB")
     after = Image.open(io.BytesIO(lettered)).convert("RGB")
     assert after.size == before.size
@@ -152,7 +156,7 @@ def test_only_pixels_under_the_lettering_change() -> None:
 def test_the_raw_panel_bytes_are_not_modified() -> None:
     raw = panel_image()
     copy = bytes(raw)
-    letter_png(raw, TITLE, SHORT, ["Mia", "Mom"])
+    letter_png(raw, TITLE, SHORT, MIA_MOM)
     assert raw == copy
 
 
@@ -173,7 +177,7 @@ def _ocr_words(image: Image.Image, box: Box, tmp_path: Path) -> set[str]:
 @pytest.mark.parametrize("style", ["storybook", "comic_book"])  # soft washes, and busy halftone dots
 def test_ocr_reads_the_balloon_text_back(style: str, tmp_path: Path) -> None:
     raw = panel_image(style=style, dialogue=LONG)
-    lettered, layout = letter_png(raw, TITLE, LONG, ["Mia", "Mom"])
+    lettered, layout = letter_png(raw, TITLE, LONG, MIA_MOM)
     image = Image.open(io.BytesIO(lettered))
     for item in layout.items:
         expected = set(re.findall(r"[a-z']+", " ".join(item.lines).lower()))

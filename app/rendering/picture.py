@@ -1,0 +1,146 @@
+"""Reading a panel's pixels before lettering it: where the faces are, and how busy each part is.
+
+Two detectors, because neither finds every face a children's comic draws (measured in the README,
+"Finished comics"):
+
+- OpenCV's frontal-face Haar cascade (shipped inside the opencv-python-headless wheel) finds
+  photographic and painterly faces, whatever their colour, but few cartoon ones.
+- A skin-tone blob finder finds cartoon heads and photographic faces alike: a compact patch of skin
+  chroma (light to dark tones: the test is on Cr/Cb, not brightness) with holes in it where the eyes
+  and mouth are. Hands and arms have no holes; floors and walls are not compact.
+
+Busy-ness is edge density plus local colour spread, at a reduced size: sky, walls and floors are
+calm, figures and props are busy. All of it runs in a render worker (`app/rendering/tasks.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from app.rendering.balloons import Box
+
+_MAP_SIDE = 192  # the busy map's longer side, in cells
+_FACE_SIDE = 384  # the longer side faces are looked for at
+_CASCADE = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
+# YCrCb ranges that hold human skin from light to dark (and the peach and brown of drawn skin).
+_CR, _CB, _MIN_Y = (136, 178), (77, 133), 40
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What lettering knows of a picture: its size, the faces in it, and a busy map (0 calm .. 1 busy)."""
+
+    width: int
+    height: int
+    faces: tuple[Box, ...] = ()
+    busy: np.ndarray = field(default_factory=lambda: np.zeros((1, 1), np.float32), compare=False)
+
+    @property
+    def cell(self) -> float:
+        """Picture pixels per busy-map cell."""
+        return self.width / self.busy.shape[1]
+
+    @classmethod
+    def blank(cls, width: int, height: int) -> Reading:
+        """A picture with nothing in it: evenly calm, no faces."""
+        scale = _MAP_SIDE / max(width, height)
+        shape = (max(1, round(height * scale)), max(1, round(width * scale)))
+        return cls(width, height, (), np.zeros(shape, np.float32))
+
+
+def _resized(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    height, width = rgb.shape[:2]
+    scale = min(1.0, side / max(width, height))
+    if scale == 1.0:
+        return rgb, 1.0
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+
+
+def busy_map(rgb: np.ndarray) -> np.ndarray:
+    """Edge density plus colour spread per cell of a reduced copy, each cell in 0..1."""
+    small, _ = _resized(rgb, _MAP_SIDE * 2)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    grey = cv2.GaussianBlur(lab[..., 0], (3, 3), 0)
+    edges = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    mean = cv2.blur(lab, (5, 5))
+    spread = np.sqrt(np.maximum(cv2.blur(lab * lab, (5, 5)) - mean * mean, 0).sum(axis=2))
+    # Scaled so that a drawn outline or a face's features reach 1 and flat paint (or soft noise) stays low.
+    busy = np.clip(np.minimum(edges / 160.0, 1.0) * 0.6 + np.minimum(spread / 40.0, 1.0) * 0.6, 0, 1)
+    height, width = small.shape[:2]
+    return cv2.resize(busy, (max(1, width // 2), max(1, height // 2)), interpolation=cv2.INTER_AREA)
+
+
+def cascade_faces(grey: np.ndarray, scale: float) -> list[Box]:
+    """Frontal faces found by the Haar cascade, in picture pixels."""
+    least = max(12, round(min(grey.shape) * 0.06))
+    found = _CASCADE.detectMultiScale(grey, scaleFactor=1.15, minNeighbors=4, minSize=(least, least))
+    # The cascade's square runs from the brows to the chin: grown to take in the forehead and the hair.
+    return [_box(x - w * 0.05, y - h * 0.25, w * 1.1, h * 1.35, scale) for x, y, w, h in (found if len(found) else [])]
+
+
+def skin_faces(rgb: np.ndarray, scale: float) -> list[Box]:
+    """Compact skin-coloured blobs with holes (eyes, mouth, glasses) in them, as head boxes in picture pixels."""
+    ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    y, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
+    skin = ((cr >= _CR[0]) & (cr <= _CR[1]) & (cb >= _CB[0]) & (cb <= _CB[1]) & (y >= _MIN_Y)).astype(np.uint8)
+    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    short = min(skin.shape)
+    # Closing joins a face that eyes, glasses or a beard's edge cut into bands; the holes are counted on `skin`.
+    k = max(3, round(short * 0.02)) | 1
+    joined = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    faces = []
+    for contour in contours:
+        x, y0, w, h = cv2.boundingRect(contour)
+        if not (short * 0.04 <= min(w, h) and max(w, h) <= short * 0.6 and 0.5 <= w / h <= 2.0):
+            continue
+        if y0 + h >= skin.shape[0] - 1:  # a face shows its chin; a path or a floor runs off the bottom
+            continue
+        hull = np.zeros((h, w), np.uint8)
+        cv2.drawContours(hull, [cv2.convexHull(contour)], -1, 1, thickness=cv2.FILLED, offset=(-x, -y0))
+        area = int(hull.sum())
+        if area < 0.6 * w * h:  # not compact: a floor's edge, an arm, a branch
+            continue
+        holes = area - int((hull & skin[y0 : y0 + h, x : x + w]).sum())
+        if 0.03 <= holes / area <= 0.5:  # eyes and a mouth, not a bare patch of skin (a hand, a knee)
+            # Skin is the face; the head reaches above it (forehead under the hair, the hair itself).
+            faces.append(_box(x - w * 0.12, y0 - h * 0.55, w * 1.24, h * 1.55, scale))
+    return faces
+
+
+def _box(x: float, y: float, w: float, h: float, scale: float) -> Box:
+    return Box(int(x / scale), int(y / scale), int(np.ceil((x + w) / scale)), int(np.ceil((y + h) / scale)))
+
+
+def _shared(a: Box, b: Box) -> int:
+    return max(0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+
+
+def _merged(boxes: list[Box]) -> tuple[Box, ...]:
+    """Boxes that mostly overlap merged into one (both detectors often find the same face)."""
+    result: list[Box] = []
+    for box in sorted(boxes, key=lambda b: -b.area):
+        for index, kept in enumerate(result):
+            if _shared(kept, box) >= 0.3 * min(kept.area, box.area):
+                result[index] = kept.union(box)
+                break
+        else:
+            result.append(box)
+    return tuple(sorted(result, key=lambda b: (b.x0, b.y0)))
+
+
+def read_picture(image: Image.Image) -> Reading:
+    """The faces and busy map of an RGB picture."""
+    rgb = np.asarray(image.convert("RGB"))
+    small, scale = _resized(rgb, _FACE_SIDE)
+    grey = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
+    found = cascade_faces(grey, scale)
+    # Where the cascade found a face, its box is tighter than a skin blob's (which takes in the neck).
+    skin = [b for b in skin_faces(small, scale) if not any(_shared(b, f) >= 0.3 * f.area for f in found)]
+    faces = _merged(found + skin)
+    return Reading(image.width, image.height, faces, busy_map(rgb))

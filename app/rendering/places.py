@@ -1,0 +1,91 @@
+"""Where each figure of a panel is: the composition's hint, checked against the faces the picture shows.
+
+The composition says who stands left, centre or right, in front or at the back; the picture says
+where faces really are. When they disagree the picture wins: detected faces are handed to the
+composition's figures in left-to-right order (a model that misplaces a figure rarely swaps the
+order), each to the nearest figure it can be. A figure no face was found for keeps a place
+estimated from its position and depth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.models.records import Composition, Figure, Position
+from app.rendering.balloons import Box
+from app.rendering.picture import Reading
+
+_X = {"left": 0.22, "centre": 0.5, "right": 0.78}
+_ORDER: dict[Position, int] = {"left": 0, "centre": 1, "right": 2}
+_POSITIONS: dict[int, tuple[Position, ...]] = {
+    1: ("centre",),
+    2: ("left", "right"),
+    3: ("left", "centre", "right"),
+    4: ("left", "left", "right", "right"),
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A figure's head in the picture; `seen` when a detected face backs it, not only the composition."""
+
+    name: str
+    head: Box
+    seen: bool
+
+
+def cast_composition(names: Sequence[str]) -> Composition:
+    """The composition the offline illustrator drew before compositions existed: the cast in order, left to right."""
+    names = list(names)[:4]
+    positions = _POSITIONS.get(len(names), ())
+    figures = [Figure(name=n, character_type=n.casefold(), position=p) for n, p in zip(names, positions, strict=True)]
+    return Composition(figures=figures, speakers=names)
+
+
+def _estimate(figure: Figure, same_place: list[Figure], reading: Reading) -> Box:
+    spread = 0.12 if figure.position == "centre" else 0.1
+    offset = (same_place.index(figure) - (len(same_place) - 1) / 2) * spread
+    cx = (_X[figure.position] + offset) * reading.width
+    # Tall, because only the picture could say how tall the figure stands: a front figure's head
+    # is somewhere in the upper half, a back one's a little higher and smaller.
+    back = figure.depth == "back"
+    half = min(reading.width, reading.height) * (0.06 if back else 0.1)
+    top, bottom = (0.1, 0.4) if back else (0.12, 0.5)
+    return Box(int(cx - half), int(reading.height * top), int(cx + half), int(reading.height * bottom))
+
+
+def places(composition: Composition, reading: Reading) -> list[Place]:
+    """Every figure's place, in the composition's order."""
+    figures = composition.figures
+    estimated = [_estimate(f, [g for g in figures if g.position == f.position], reading) for f in figures]
+    heads: list[Box | None] = [None] * len(figures)
+    by_x = sorted(range(len(figures)), key=lambda i: (estimated[i].x0 + estimated[i].x1) / 2)
+    faces = sorted(reading.faces, key=lambda b: b.x0 + b.x1)
+    if len(faces) == len(figures):
+        for figure_index, face in zip(by_x, faces, strict=True):
+            heads[figure_index] = face
+    else:
+        reach = reading.width * 0.3
+        pairs = sorted(
+            (abs(_cx(face) - _cx(estimated[i])), i, k) for i in range(len(figures)) for k, face in enumerate(faces)
+        )
+        used: set[int] = set()
+        for distance, i, k in pairs:
+            if distance <= reach and heads[i] is None and k not in used:
+                heads[i], _ = faces[k], used.add(k)
+    return [Place(f.name, heads[i] or estimated[i], heads[i] is not None) for i, f in enumerate(figures)]
+
+
+def _cx(box: Box) -> float:
+    return (box.x0 + box.x1) / 2
+
+
+def find(places_: Sequence[Place], speaker: str) -> Place | None:
+    """The place of the figure the speaker is: by name, or by first name ("Mia" for "Mia Rose")."""
+    key = speaker.strip().casefold()
+    for place in places_:
+        name = place.name.strip().casefold()
+        if key == name or key == name.split(" ")[0] or name == key.split(" ")[0]:
+            return place
+    return None
