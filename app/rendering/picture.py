@@ -24,10 +24,12 @@ from PIL import Image
 from app.rendering.balloons import Box
 
 _MAP_SIDE = 192  # the busy map's longer side, in cells
-_FACE_SIDE = 384  # the longer side faces are looked for at
+_FACE_SIDE = 384  # the longer side skin is looked for at
+_CASCADE_SIDE = 256  # the cascade's, smaller: it costs the most, and faces small enough to miss here need no room
 _CASCADE = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
 # YCrCb ranges that hold human skin from light to dark (and the peach and brown of drawn skin).
 _CR, _CB, _MIN_Y = (136, 178), (77, 133), 40
+cv2.setNumThreads(1)  # one render worker per core already: OpenCV's own threads would only fight them
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,8 @@ def busy_map(rgb: np.ndarray) -> np.ndarray:
 
 def cascade_faces(grey: np.ndarray, scale: float) -> list[Box]:
     """Frontal faces found by the Haar cascade, in picture pixels."""
-    least = max(12, round(min(grey.shape) * 0.06))
-    found = _CASCADE.detectMultiScale(grey, scaleFactor=1.15, minNeighbors=4, minSize=(least, least))
+    least = max(12, round(min(grey.shape) * 0.08))
+    found = _CASCADE.detectMultiScale(grey, scaleFactor=1.2, minNeighbors=4, minSize=(least, least))
     # The cascade's square runs from the brows to the chin: grown to take in the forehead and the hair.
     return [_box(x - w * 0.05, y - h * 0.25, w * 1.1, h * 1.35, scale) for x, y, w, h in (found if len(found) else [])]
 
@@ -138,8 +140,8 @@ def read_picture(image: Image.Image) -> Reading:
     """The faces and busy map of an RGB picture."""
     rgb = np.asarray(image.convert("RGB"))
     small, scale = _resized(rgb, _FACE_SIDE)
-    grey = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
-    found = cascade_faces(grey, scale)
+    tiny, tiny_scale = _resized(small, _CASCADE_SIDE)
+    found = cascade_faces(cv2.equalizeHist(cv2.cvtColor(tiny, cv2.COLOR_RGB2GRAY)), scale * tiny_scale)
     # Where the cascade found a face, its box is tighter than a skin blob's (which takes in the neck).
     skin = [b for b in skin_faces(small, scale) if not any(_shared(b, f) >= 0.3 * f.area for f in found)]
     faces = _merged(found + skin)
