@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,43 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # Values people leave in a copied `.env.example`; a key like these is treated as absent so that
 # `auto` falls back to the offline providers instead of failing on the first request.
 _PLACEHOLDER_MARKERS = ("your", "placeholder", "changeme", "change-me", "xxx", "<", "...")
+
+
+# Loopback names a browser on this machine uses; a page on any other name (DNS rebinding) is refused.
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+# Addresses that bind every interface: they name no host a client could use.
+_ANY_INTERFACE = ("0.0.0.0", "[::]")
+
+
+def canonical_host(text: str) -> str:
+    """`text` (a host name or address, without a port) as a Host header carries it, for comparing.
+
+    Lower case, no trailing dot, an IPv6 address in brackets in its short form. Raises ValueError
+    for anything else (a port, a scheme, a path).
+    """
+    name = text.strip().lower()
+    inner = name[1:-1] if name.startswith("[") and name.endswith("]") else name
+    if ":" in inner:
+        try:
+            return f"[{ipaddress.IPv6Address(inner).compressed}]"
+        except ValueError:
+            raise ValueError(f"{text!r} is not a host name or address (leave out the scheme and port)") from None
+    name = name.rstrip(".")
+    if not name or any(c in name for c in "/[]@?#* "):
+        raise ValueError(f"{text!r} is not a host name or address (leave out the scheme and port)")
+    return name
+
+
+def _host_pattern(text: str) -> str:
+    """An ALLOWED_HOSTS entry: a host (see `canonical_host`), `*` (any) or `*.example.com` (its sub-domains)."""
+    name = text.strip()
+    if name == "*":
+        return name
+    if name.startswith("*."):
+        return "*." + canonical_host(name[2:])
+    if "*" in name:
+        raise ValueError(f"{text!r}: a wildcard is `*` (any host) or `*.example.com` (its sub-domains)")
+    return canonical_host(name)
 
 
 def is_placeholder(value: str | None) -> bool:
@@ -32,6 +70,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("./data")
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS))
     api_token: str | None = None
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -84,15 +123,43 @@ class Settings(BaseSettings):
     def _upper_case(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):  # the JSON list form pydantic-settings users expect to work
                 return json.loads(text)
             return [origin.strip() for origin in text.split(",") if origin.strip()]
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origin_form(cls, origins: list[str]) -> list[str]:
+        # As a browser writes its Origin header, which CORS and the cross-site check compare exactly.
+        return [origin.strip().rstrip("/").lower() for origin in origins]
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, names: list[str]) -> list[str]:
+        if not names:  # `ALLOWED_HOSTS=` left empty, as in .env.example: the loopback names
+            return list(DEFAULT_ALLOWED_HOSTS)
+        return [_host_pattern(name) for name in names]
+
+    @property
+    def served_hosts(self) -> list[str]:
+        """The host names requests may carry: ALLOWED_HOSTS, plus HOST when it names one host.
+
+        HOST is the name or address the server listens on, so requests that name it are meant for this
+        service; `0.0.0.0` and `::` (every interface) name no host and add nothing.
+        """
+        try:
+            own = canonical_host(self.host)
+        except ValueError:
+            return list(self.allowed_hosts)  # not a usable name; uvicorn will say so when it binds
+        if own in _ANY_INTERFACE or own in self.allowed_hosts:
+            return list(self.allowed_hosts)
+        return [*self.allowed_hosts, own]
 
     @property
     def openai_key(self) -> str | None:

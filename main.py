@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -59,6 +60,10 @@ def _panel_count(value: str) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    if args.host:
+        # The app (made in this process, or in uvicorn's reloader child) reads HOST to allow its name.
+        os.environ["HOST"] = args.host
+        get_settings.cache_clear()
     settings = get_settings()
     uvicorn.run(
         "app.main:create_app",

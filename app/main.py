@@ -8,12 +8,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api.errors import install_error_handlers
-from app.api.guards import BearerTokenGuard, BodySizeLimit
+from app.api.middleware import install_middleware
 from app.api.routes import (
     characters,
     comics,
@@ -70,14 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
-        )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    if settings.api_token:
-        app.add_middleware(BearerTokenGuard, token=settings.api_token)
+    install_middleware(app, settings)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (scenes, characters, comics, panels, events, jobs, storage, export, health):

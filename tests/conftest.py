@@ -35,7 +35,7 @@ os.environ["SSL_CERT_FILE"] = str(_CA_PEM)
 for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "FAL_KEY", "FAL_AI_API_KEY", "LLM_PROVIDER", "IMAGE_PROVIDER"):
     os.environ.pop(_name, None)
 
-from config import Settings  # noqa: E402 - after the environment above is settled
+from config import DEFAULT_ALLOWED_HOSTS, Settings  # noqa: E402 - after the environment above is settled
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 
 MakeSettings = Callable[..., Settings]
@@ -56,7 +56,13 @@ def make_settings(data_dir: Path) -> MakeSettings:
     """Settings that ignore any `.env` file and store under the test's own folder."""
 
     def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"data_dir": data_dir, "llm_provider": "offline", "image_provider": "offline"}
+        values: dict[str, Any] = {
+            "data_dir": data_dir,
+            "llm_provider": "offline",
+            "image_provider": "offline",
+            # TestClient sends `Host: testserver`; allowed here on purpose, not by the default.
+            "allowed_hosts": [*DEFAULT_ALLOWED_HOSTS, "testserver"],
+        }
         values.update(overrides)
         return Settings(_env_file=None, **values)
 

@@ -21,7 +21,7 @@ _OPEN_PREFIXES = ("/static/",)
 _COOKIE = "fable_token"
 
 
-async def _reject(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def reject(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
         {
@@ -67,7 +67,7 @@ class BearerTokenGuard:
         if reading and self._matches(dict(query).get("token")):
             await _sign_in(send, path, [(k, v) for k, v in query if k != "token"], self._cookie)
             return
-        await _reject(send, 401, "missing or wrong API token", [(b"www-authenticate", b"Bearer")])
+        await reject(send, 401, "missing or wrong API token", [(b"www-authenticate", b"Bearer")])
 
     def _matches(self, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self._token)
@@ -109,7 +109,7 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self._max):
-            await _reject(send, 413, f"request body over {self._max} bytes")
+            await reject(send, 413, f"request body over {self._max} bytes")
             return
         received = 0
 
