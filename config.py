@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     api_token: str | None = None
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Live-event streams (`GET .../events`) open at once, per job and in all; beyond them: 429.
+    max_event_streams_per_job: int = Field(default=16, ge=1, le=10_000)
+    max_event_streams: int = Field(default=256, ge=1, le=100_000)
 
     llm_provider: Literal["auto", "openai", "offline"] = "auto"
     openai_api_key: str | None = None

@@ -47,6 +47,10 @@ class Conflict(FableError):
     """The request clashes with what is stored (an existing name, a limit reached)."""
 
 
+class LimitReached(FableError):
+    """A cap on what may be open at once is reached (live-event streams); retry once some have ended."""
+
+
 class InvalidRequest(FableError):
     """The request is well-formed but names something that cannot be used."""
 

@@ -19,6 +19,7 @@ from app.errors import (
     InvalidImage,
     InvalidRequest,
     InvalidState,
+    LimitReached,
     NotFound,
     UnsafeContent,
 )
@@ -33,6 +34,7 @@ STATUS_FOR: tuple[tuple[type[FableError], int], ...] = (
     (CorruptDocument, 409),
     (InvalidRequest, 422),
     (InvalidImage, 422),
+    (LimitReached, 429),
 )
 
 

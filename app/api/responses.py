@@ -10,6 +10,7 @@ _MEANING = {
     404: "No job, comic, scene or file with this id",
     409: "The job's state does not allow this now; the message names the current step",
     422: "The request body or a parameter is invalid",
+    429: "Too many of these are open at once; retry once some have ended",
 }
 
 

@@ -170,6 +170,11 @@ class StateChange(BaseModel):
     at: datetime = Field(default_factory=utcnow)
 
 
+# How many entries a job's `history` keeps: the first (how it began) and the latest. A job redrawn
+# or retried again and again would otherwise grow its document, and so every write of it, forever.
+HISTORY_KEPT = 50
+
+
 class Job(BaseModel):
     """The workflow record of one comic, from topic to finished pages."""
 
@@ -210,6 +215,12 @@ class Job(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+
+    def record_state(self, at: datetime) -> None:
+        """Add the current status and step to `history`, keeping its first entry and the latest ones."""
+        self.history.append(StateChange(status=self.status, step=self.step, at=at))
+        if len(self.history) > HISTORY_KEPT:
+            del self.history[1 : len(self.history) - HISTORY_KEPT + 1]
 
 
 class Comic(BaseModel):

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.models.records import (
+    HISTORY_KEPT,
     CastMember,
     Character,
     CharacterChoice,
@@ -150,7 +151,9 @@ class JobStatusResponse(BaseModel):
     attempts: int
     providers: Providers
     usage: Usage
-    history: list[StateChange] = Field(description="every status/step the job entered, with the time")
+    history: list[StateChange] = Field(
+        description=f"the statuses/steps the job entered, with when: the first and the latest, {HISTORY_KEPT} at most"
+    )
     actions: list[Action]
     created_at: datetime
     updated_at: datetime

@@ -22,6 +22,7 @@ from app.services.pipeline import Pipeline
 from app.services.runner import JobRunner
 from app.services.safety import ensure_safe
 from app.services.workflow import STEP_PROGRESS, Action, ensure_allowed
+from app.storage.critical import run_to_end
 from app.storage.data_manager import DataManager
 from master_prompts import DEFAULT_STYLE, STYLES
 
@@ -181,7 +182,12 @@ class ComicService:
     async def cancel(self, job_id: UUID) -> Job:
         """Stop a running step, including in-flight provider requests; `retry` resumes it."""
         ensure_allowed(await self.data.get_job(job_id), Action.CANCEL)
-        await self._runner.cancel(job_id)
+        # Stopping and marking go together: a request dropped in between would leave the job
+        # `processing` with no task to finish it.
+        return await run_to_end(self._stop_and_mark(job_id))
+
+    async def _stop_and_mark(self, job_id: UUID) -> Job:
+        await self._runner.cancel(job_id)  # returns once the step's last write is stored
 
         def mark(job: Job) -> None:
             ensure_allowed(job, Action.CANCEL)  # it may have finished before the cancel landed

@@ -53,7 +53,7 @@ class Services:
             moderator,
         )
         await comics.recover(jobs, resume=settings.resume_on_start)
-        events = JobEvents()
+        events = JobEvents(settings.max_event_streams_per_job, settings.max_event_streams)
         data.listeners.append(events.publish)
         pool.start_after(data.checked())  # after the start-up scans; a render call before then starts it
         return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints)

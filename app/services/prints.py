@@ -25,6 +25,7 @@ from app.rendering.page import PageText
 from app.rendering.pdf import Paper
 from app.rendering.tasks import page_png, pdf_from_page
 from app.services.cpu_pool import CpuPool
+from app.storage.critical import KeyedLocks
 from app.storage.data_manager import DataManager
 
 log = logging.getLogger("fable.jobs")
@@ -61,7 +62,7 @@ class ComicPrints:
         self._data = data
         self._pool = pool
         self._idle = idle  # returns once no job step is running (JobRunner.idle)
-        self._locks: dict[UUID, asyncio.Lock] = {}  # one per comic touched since start, like JsonStore's
+        self._lock: KeyedLocks[UUID] = KeyedLocks()  # one per comic whose files are being made or removed
         self._pending: set[asyncio.Task[None]] = set()
         # One comic at a time in the background (files asked for by a request do not queue here).
         self._background = asyncio.Semaphore(1)
@@ -72,9 +73,6 @@ class ComicPrints:
         images = self._data.images
         pdfs = {paper: images.finished_path(comic_id, pdf_name(paper)) for paper in PAPERS}
         return images.finished_path(comic_id, PAGE), pdfs
-
-    def _lock(self, comic_id: UUID) -> asyncio.Lock:
-        return self._locks.setdefault(comic_id, asyncio.Lock())
 
     async def invalidate(self, comic_id: UUID) -> None:
         """Remove the comic's page and PDFs (its lettered panels changed); they are made again when needed."""

@@ -3,6 +3,12 @@
 A step is persisted as `processing` before its task starts, and every outcome is persisted by
 the task itself: success by the step, failure here. If the process dies, the job is still
 `processing` on disk and is marked `interrupted` at the next start-up, ready for `retry`.
+
+Cancelling is ordered so that a cancelled job stays cancelled: a write the step has begun ends
+under the job's lock before the cancel reaches the step (`DataManager.update_job`), the task
+ends only after its last write (the usage below included), and `cancel` returns only once the
+task has ended. The `cancelled` status, written after that (`ComicService.cancel`), is the last
+write of the step: none of the step's can land on top of it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from app.errors import FableError, JobNotFound
 from app.models.records import Job, Usage
 from app.models.states import JobStatus
 from app.providers.usage import metering, take
+from app.storage.critical import run_to_end
 from app.storage.data_manager import DataManager
 from external_services import ProviderError
 
@@ -75,8 +82,8 @@ class JobRunner:
                 await self._step(job_id, work)
             finally:
                 rest = take()  # what the step's last writes did not carry
-                if rest is not None:
-                    await asyncio.shield(self._bill(job_id, rest))
+                if rest is not None:  # written before the task ends, even when it was cancelled
+                    await run_to_end(self._bill(job_id, rest))
 
     async def _bill(self, job_id: UUID, usage: Usage) -> None:
         with contextlib.suppress(JobNotFound):  # deleted while its step ran

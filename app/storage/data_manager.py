@@ -20,7 +20,7 @@ from uuid import UUID
 
 from app.errors import CharacterNotFound, ComicNotFound, CorruptDocument, JobNotFound
 from app.export.tables import DEFAULT_BUCKET, ExportTables, build_tables
-from app.models.records import Character, Comic, Job, StateChange
+from app.models.records import Character, Comic, Job
 from app.models.states import JobStatus
 from app.storage.export_store import ExportStore
 from app.storage.image_store import ImageStore
@@ -107,12 +107,14 @@ class DataManager:
 
     async def create_job(self, job: Job) -> Job:
         """Store a new job."""
-        job.history.append(StateChange(status=job.status, step=job.step, at=job.created_at))
-        await self.jobs.create(str(job.id), job)
+        job.record_state(job.created_at)
+        await self.jobs.create(str(job.id), job, self._created)
+        return job
+
+    def _created(self, job: Job) -> None:
         self._index.put(job.id, job.created_at, job.status)
         log.info("job %s: created, %s/%s", job.id, job.status, job.step)
         self._announce(job)
-        return job
 
     async def get_job(self, job_id: UUID) -> Job:
         """One job; raises JobNotFound."""
@@ -130,7 +132,9 @@ class DataManager:
     async def update_job(self, job_id: UUID, change: Callable[[Job], None]) -> Job:
         """Mutate a job under its lock and store it; logs every status or step change.
 
-        `change` edits a private copy in place and may raise to abort without writing.
+        `change` edits a private copy in place and may raise to abort without writing. A cancel
+        that arrives once the change has begun takes effect after it is stored, indexed and
+        announced (see `JsonStore.update`): a change is either not made at all or made whole.
         """
         before: list[tuple[JobStatus, str]] = []
 
@@ -143,16 +147,17 @@ class DataManager:
                 amend(job)
             job.updated_at = utcnow()
             if before[0] != (job.status, job.step):  # the timeline of steps, recorded in one place
-                job.history.append(StateChange(status=job.status, step=job.step, at=job.updated_at))
+                job.record_state(job.updated_at)
             return job
 
-        job = await self.jobs.update(str(job_id), apply)
-        self._index.put(job.id, job.created_at, job.status)
-        if before and before[0] != (job.status, job.step):
-            suffix = f" ({job.error})" if job.error and job.status == JobStatus.FAILED else ""
-            log.info("job %s: %s/%s -> %s/%s%s", job.id, *before[0], job.status, job.step, suffix)
-        self._announce(job)
-        return job
+        def stored(job: Job) -> None:
+            self._index.put(job.id, job.created_at, job.status)
+            if before[0] != (job.status, job.step):
+                suffix = f" ({job.error})" if job.error and job.status == JobStatus.FAILED else ""
+                log.info("job %s: %s/%s -> %s/%s%s", job.id, *before[0], job.status, job.step, suffix)
+            self._announce(job)
+
+        return await self.jobs.update(str(job_id), apply, stored)
 
     def _announce(self, job: Job) -> None:
         if job.status in (JobStatus.PENDING, JobStatus.PROCESSING):

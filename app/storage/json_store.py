@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from app.errors import Conflict, CorruptDocument, NotFound
+from app.storage.critical import KeyedLocks, run_to_end
 from app.storage.head_scan import scan_heads
 from app.storage.tally import Tally, size_or_none
 from app.storage.write_threads import in_write_thread
@@ -43,15 +44,18 @@ class JsonStore(Generic[M]):
 
     Reads and writes run in a worker thread; `update` holds a per-document asyncio lock across
     read-modify-write so that concurrent updates of one document never lose each other's changes
-    (this process is the only writer of DATA_DIR). Document count and bytes are kept as running
-    totals (`Tally`), set by the first scan and adjusted by every write and delete.
+    (this process is the only writer of DATA_DIR). A cancel while a task waits for the lock
+    aborts it; once it holds the lock, its read, write and `stored` callback finish first (see
+    `critical.run_to_end`), so a cancel never lets a write go on outside the lock. Document
+    count and bytes are kept as running totals (`Tally`), set by the first scan and adjusted by
+    every write and delete.
     """
 
     def __init__(self, folder: Path, model: type[M], not_found: type[NotFound]) -> None:
         self.folder = folder
         self._model = model
         self._not_found = not_found
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: KeyedLocks[str] = KeyedLocks()  # freed when unused: one per document being changed
         self._tally = Tally()
         # Key -> why, for each document found unreadable (by the start-up scan or a read); a document
         # leaves it when it is written again or deleted. Health and stats report these.
@@ -62,9 +66,6 @@ class JsonStore(Generic[M]):
         if not _SAFE_KEY.match(key):
             raise self._not_found(f"no record with id {key!r}")
         return self.folder / f"{key}.json"
-
-    def _lock(self, key: str) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())
 
     def _read(self, key: str) -> M:
         path = self.path_for(key)
@@ -115,38 +116,50 @@ class JsonStore(Generic[M]):
 
     async def put(self, key: str, doc: M) -> None:
         """Store `doc` under `key`, replacing any previous version."""
-        async with self._lock(key):
-            await in_write_thread(self._write, key, doc)
+        async with self._locks(key):
+            await run_to_end(in_write_thread(self._write, key, doc))
 
-    async def create(self, key: str, doc: M) -> None:
-        """Store a new document; raises Conflict when `key` is taken."""
-        async with self._lock(key):
-            path = self.path_for(key)
-            if await asyncio.to_thread(path.exists):
-                raise Conflict(f"{key!r} already exists")
-            await in_write_thread(self._write, key, doc)
+    async def create(self, key: str, doc: M, stored: Callable[[M], None] | None = None) -> None:
+        """Store a new document; raises Conflict when `key` is taken. `stored`: as for `update`."""
+        async with self._locks(key):
+            await run_to_end(self._create(key, doc, stored))
 
-    async def update(self, key: str, change: Callable[[M], M]) -> M:
+    async def _create(self, key: str, doc: M, stored: Callable[[M], None] | None) -> None:
+        if await asyncio.to_thread(self.path_for(key).exists):
+            raise Conflict(f"{key!r} already exists")
+        await in_write_thread(self._write, key, doc)
+        if stored is not None:
+            stored(doc)
+
+    async def update(self, key: str, change: Callable[[M], M], stored: Callable[[M], None] | None = None) -> M:
         """Apply `change` to the stored document and store the result, atomically per document.
 
         `change` gets a freshly read copy that nobody else holds (it may edit it in place) and may
-        raise to abort; nothing is written then.
+        raise to abort; nothing is written then. `stored` is called with the result once it is on
+        disk, still under the lock, so that what it announces follows the order of the writes.
         """
-        async with self._lock(key):
-            doc = await asyncio.to_thread(self._read, key)
-            new = change(doc)
-            await in_write_thread(self._write, key, new)
-            return new
+        async with self._locks(key):
+            return await run_to_end(self._update(key, change, stored))
+
+    async def _update(self, key: str, change: Callable[[M], M], stored: Callable[[M], None] | None) -> M:
+        new = change(await asyncio.to_thread(self._read, key))
+        await in_write_thread(self._write, key, new)
+        if stored is not None:
+            stored(new)
+        return new
 
     async def delete(self, key: str) -> None:
         """Remove a document; raises NotFound when there is none."""
-        async with self._lock(key):
-            path = self.path_for(key)
+        path = self.path_for(key)
+        async with self._locks(key):
             try:
-                await in_write_thread(self._unlink, path)
+                await run_to_end(in_write_thread(self._unlink, path))
             except FileNotFoundError:
                 raise self._not_found(f"no record with id {key}") from None
-        self._locks.pop(key, None)
+
+    def locked(self) -> int:
+        """How many documents have a lock right now (held or awaited); zero once every change has ended."""
+        return len(self._locks)
 
     def _load_all(self) -> list[M]:
         docs = []
