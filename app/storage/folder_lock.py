@@ -126,32 +126,30 @@ def hold(data_dir: Path, purpose: Purpose = "serve", url: str | None = None) -> 
             if url and existing.fd is not None and existing.owner.url != url:
                 existing.owner = existing.owner.model_copy(update={"url": url})
                 _write_owner(folder, existing.owner)
-            return FolderLock(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by children (PEP 446)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            holder = _wait_for_record(folder)
-            if holder is not None and holder.pid == os.getppid() and os.environ.get(LENT_ENV) == str(holder.pid):
-                _held[folder] = _Hold(None, holder)
-                return FolderLock(folder)
-            raise _busy(folder, holder) from None
-        except BaseException:
-            os.close(fd)
-            raise
-        owner = FolderOwner(
-            pid=os.getpid(), purpose=purpose, url=url, hostname=socket.gethostname(), started_at=utcnow()
-        )
-        try:
-            _write_owner(folder, owner)
-        except BaseException:
-            os.close(fd)
-            raise
-        _held[folder] = _Hold(fd, owner)
-    log.info("data folder %s held by pid %d (%s)", folder, owner.pid, purpose)
+        else:
+            _held[folder] = _take(folder, purpose, url)
     return FolderLock(folder)
+
+
+def _take(folder: Path, purpose: Purpose, url: str | None) -> _Hold:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by children (PEP 446)
+    owner = FolderOwner(pid=os.getpid(), purpose=purpose, url=url, hostname=socket.gethostname(), started_at=utcnow())
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        holder = _wait_for_record(folder)
+        if holder is not None and holder.pid == os.getppid() and os.environ.get(LENT_ENV) == str(holder.pid):
+            return _Hold(None, holder)
+        raise _busy(folder, holder) from None
+    try:
+        _write_owner(folder, owner)
+    except BaseException:
+        os.close(fd)  # drops the lock: a folder whose owner cannot say who it is is not held
+        raise
+    log.info("data folder %s held by pid %d (%s)", folder, owner.pid, purpose)
+    return _Hold(fd, owner)
 
 
 def lend_to_children() -> None:
@@ -187,8 +185,10 @@ def _wait_for_record(folder: Path) -> FolderOwner | None:
     deadline = time.monotonic() + _RECORD_WAIT_SECONDS
     while True:
         owner = _read_owner(folder)
-        if (owner is not None and _alive(owner.pid)) or time.monotonic() > deadline:
+        if owner is not None and _alive(owner.pid):
             return owner
+        if time.monotonic() > deadline:
+            return None  # a holder that never said who it is (or a record its dead predecessor left)
         time.sleep(0.05)
 
 
