@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -173,3 +174,35 @@ def test_generate_without_a_server_holds_the_folder_while_it_runs(
     assert generate.returncode == 0, err
     assert "record:" in out
     assert _owner(data_dir) is None  # released when it finished
+
+
+def test_ctrl_c_on_generate_cancels_its_comic_on_the_server(
+    tmp_path: Path, servers: list[ServerProcess], fake_openai: FakeOpenAI, fake_fal: FakeFal
+) -> None:
+    fakes = real_provider_env(fake_openai.base_url, fake_fal, os.environ["SSL_CERT_FILE"])
+    env = service_env(tmp_path / "data", **fakes)
+    server = start_server(env, tmp_path / "server.log")
+    servers.append(server)
+    fake_fal.latency = 60.0  # drawing would outlast the test: only a cancel ends it
+    generate = subprocess.Popen(
+        [sys.executable, "main.py", "generate", TOPIC, "--panels", "1"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with server.client() as http:
+            deadline = time.monotonic() + 60
+            while not fake_fal.submissions:
+                assert generate.poll() is None, generate.communicate()
+                assert time.monotonic() < deadline, "generate's panel was never submitted"
+                time.sleep(0.05)
+            generate.send_signal(signal.SIGINT)
+            generate.communicate(timeout=30)
+            [job] = http.get(f"{API}/jobs").json()["jobs"]
+            assert job["status"] == "cancelled", job
+    finally:
+        generate.kill()
+        generate.wait()

@@ -11,6 +11,7 @@ the one it recorded when it took the folder; `API_TOKEN` is sent as it would be 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -57,10 +58,15 @@ async def generate_through_server(
         providers = Providers.model_validate((await _reachable(http, busy))["providers"])
         say(f"text: {providers.text}, images: {providers.image} (made by the server at {busy.url}, pid {busy.pid})")
         job = await _call(http, "POST", f"{API}/scenes/generate", request)
-        await _wait(http, job.job_id, show)
-        await _call(http, "POST", f"{API}/{job.job_id}/scenes/refine", RefineScenesRequest(feedback_list=[]))
-        await _call(http, "POST", f"{API}/{job.job_id}/generate", GenerateComicRequest(style=style))
-        await _wait(http, job.job_id, show)
+        try:
+            await _wait(http, job.job_id, show)
+            await _call(http, "POST", f"{API}/{job.job_id}/scenes/refine", RefineScenesRequest(feedback_list=[]))
+            await _call(http, "POST", f"{API}/{job.job_id}/generate", GenerateComicRequest(style=style))
+            await _wait(http, job.job_id, show)
+        except asyncio.CancelledError:  # Ctrl-C: the job is the server's, so it would go on drawing (and paying)
+            with contextlib.suppress(httpx.HTTPError):
+                await http.post(f"{API}/{job.job_id}/cancel", timeout=5.0)
+            raise
         result = ComicResult.model_validate(await _json(http, "GET", f"{API}/{job.job_id}/result"))
         # The page and PDFs are made in the background; asking for one makes it now, so its path is real.
         for url in (result.page_url, *result.pdf_urls.values()):
