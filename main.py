@@ -9,18 +9,23 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 from uuid import UUID
 
 from pydantic import ValidationError
 
-from app.errors import FableError
+from app.errors import FableError, FolderBusy
 from app.export.cli import add_export_command, run_export_command
-from app.models.records import CharacterChoice, Job
+from app.models.records import CharacterChoice, Comic, Job
+from app.models.schemas import JobStatusResponse
 from app.models.states import AgeGroup, JobStatus
 from app.services.container import Services
 from app.services.doctor_cli import add_doctor_command, run_doctor_command
-from config import get_settings
+from app.services.remote_generate import generate_through_server, scenes_request
+from app.storage import folder_lock
+from app.storage.data_manager import DataManager
+from config import Settings, get_settings
 from external_services import ProviderError
 from master_prompts import DEFAULT_STYLE, STYLES
 
@@ -65,15 +70,29 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["HOST"] = args.host
         get_settings.cache_clear()
     settings = get_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    try:  # before the port is bound: a second server on this folder stops here, and says why
+        folder_lock.hold(settings.data_dir, "serve", url=_local_url(host, port))  # held until the process exits
+    except FolderBusy as busy:
+        print(f"error: {busy}", file=sys.stderr)
+        return 1
+    if args.reload:  # the app runs in worker processes that this one restarts on each change
+        folder_lock.lend_to_children()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         reload=bool(args.reload),
         log_level=settings.log_level.lower(),
     )
     return 0
+
+
+def _local_url(host: str, port: int) -> str:
+    """Where a client on this machine reaches a server bound to `host` (all interfaces: the loopback one)."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class _ProgressBar:
@@ -83,11 +102,12 @@ class _ProgressBar:
         self._stream = stream
         self._last = ""
 
-    def show(self, job: Job) -> None:
+    def show(self, job: Job | JobStatusResponse) -> None:
         filled = job.progress // 5
         text = f"[{'#' * filled}{'.' * (20 - filled)}] {job.progress:3d}% {job.step.value}"
-        if job.panels:
-            text += f" ({len(job.panels)}/{job.panel_count} panels)"
+        drawn = len(job.panels) if isinstance(job, Job) else job.panels_done
+        if drawn:
+            text += f" ({drawn}/{job.panel_count} panels)"
         if text == self._last:
             return
         self._last = text
@@ -114,7 +134,37 @@ async def _wait(services: Services, job_id: UUID, bar: _ProgressBar) -> Job:
 
 async def _generate(args: argparse.Namespace) -> int:
     settings = get_settings()
-    cast = [name.strip() for name in (args.characters or DEFAULT_CAST[args.age_group]).split(",") if name.strip()]
+    try:  # taken before anything is read, so a server started meanwhile refuses the folder
+        lock = await asyncio.to_thread(folder_lock.hold, settings.data_dir, "generate")
+    except FolderBusy as busy:  # a server holds it: ask it for the comic (see app/services/remote_generate.py)
+        return await _generate_through(args, settings, busy)
+    try:
+        return await _generate_here(args, settings)
+    finally:
+        await asyncio.to_thread(lock.release)
+
+
+async def _generate_through(args: argparse.Namespace, settings: Settings, busy: FolderBusy) -> int:
+    request = scenes_request(args.topic, args.age_group, _cast(args), args.panels)
+    bar = _ProgressBar(sys.stderr)
+    try:
+        result = await generate_through_server(
+            busy, settings, request, args.style, bar.show, lambda line: print(line, file=sys.stderr)
+        )
+    finally:
+        bar.close()
+    data = DataManager(settings.data_dir)  # only read, as `doctor` does: the server owns the folder
+    comic = await data.get_comic(result.comic_id)
+    _print_paths(comic, result.job_id, data.comics.path_for(str(comic.id)), settings)
+    return 0
+
+
+def _cast(args: argparse.Namespace) -> list[str]:
+    return [name.strip() for name in (args.characters or DEFAULT_CAST[args.age_group]).split(",") if name.strip()]
+
+
+async def _generate_here(args: argparse.Namespace, settings: Settings) -> int:
+    cast = _cast(args)
     services = await Services.start(settings)
     bar = _ProgressBar(sys.stderr)
     try:
@@ -132,17 +182,21 @@ async def _generate(args: argparse.Namespace) -> int:
     finally:
         bar.close()
         await services.aclose()
+    _print_paths(comic, job.id, services.data.comics.path_for(str(comic.id)), settings)
+    return 0
+
+
+def _print_paths(comic: Comic, job_id: UUID, record: Path, settings: Settings) -> None:
     data_dir = settings.data_dir.resolve()
     print(f"comic:  {comic.title}")
-    print(f"job:    {job.id}")
-    print(f"record: {services.data.comics.path_for(str(comic.id)).resolve()}")
+    print(f"job:    {job_id}")
+    print(f"record: {record.resolve()}")
     for panel in comic.panels:
         print(f"panel {panel.panel_id}: {data_dir / panel.image_path}")
     if comic.page_path:
         print(f"page:   {data_dir / comic.page_path}")
     for paper, path in comic.pdf_paths.items():
         print(f"pdf ({paper}): {data_dir / path}")
-    return 0
 
 
 def _settings_problem(exc: ValidationError) -> str:
@@ -161,7 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "generate":
-        logging.getLogger("fable").setLevel(logging.WARNING)  # the progress bar says it all
+        for name in ("fable", "httpx"):  # the progress bar says it all (httpx: when a server makes the comic)
+            logging.getLogger(name).setLevel(logging.WARNING)
         try:
             return asyncio.run(_generate(args))
         except (FableError, ProviderError, ValidationError) as exc:

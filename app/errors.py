@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class FableError(Exception):
     """Base of every error the service reports to a client."""
@@ -73,3 +75,23 @@ class CorruptDocument(FableError):
 
 class ExportFailed(FableError):
     """An export could not be applied to a database or uploaded to storage."""
+
+
+class FolderBusy(FableError):
+    """Another process holds the data folder; the message names it (pid, what it runs, where it serves)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        folder: Path,
+        pid: int | None = None,
+        purpose: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.folder, self.pid, self.purpose, self.url = folder, pid, purpose, url
+
+
+class ServerCallFailed(FableError):
+    """`generate` asked the server holding the data folder for a comic and did not get it (the message says why)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from app.models.records import Providers
@@ -14,7 +15,9 @@ from app.services.finishing import Finisher
 from app.services.pipeline import Pipeline
 from app.services.prints import ComicPrints
 from app.services.runner import JobRunner
+from app.storage import folder_lock
 from app.storage.data_manager import DataManager
+from app.storage.folder_lock import FolderLock
 from config import Settings
 from external_services import ImageModel, TextModel, build_image_model, build_text_model
 
@@ -33,10 +36,24 @@ class Services:
     moderator: Moderator
     pool: CpuPool
     prints: ComicPrints
+    lock: FolderLock  # this process owns DATA_DIR while the services run (app/storage/folder_lock.py)
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
-        """Open the data folder, create the provider clients and recover interrupted jobs."""
+        """Take and open the data folder, create the provider clients and recover interrupted jobs.
+
+        Raises FolderBusy when another process holds the folder: its jobs mid-step are its own, not
+        orphans to mark `interrupted`, so nothing is read or changed before the lock is ours.
+        """
+        lock = await asyncio.to_thread(folder_lock.hold, settings.data_dir)
+        try:
+            return await cls._start(settings, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    async def _start(cls, settings: Settings, lock: FolderLock) -> Services:
         data = DataManager(settings.data_dir)
         jobs = await data.open(check_comics_later=True)  # serving starts while the comics are checked
         text, images = build_text_model(settings), build_image_model(settings)
@@ -56,7 +73,7 @@ class Services:
         events = JobEvents(settings.max_event_streams_per_job, settings.max_event_streams)
         data.listeners.append(events.publish)
         pool.start_after(data.checked())  # after the start-up scans; a render call before then starts it
-        return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints)
+        return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints, lock)
 
     async def aclose(self) -> None:
         """Stop background work, then close the provider clients."""
@@ -67,3 +84,4 @@ class Services:
         await self.text.aclose()
         await self.images.aclose()
         await self.moderator.aclose()
+        await asyncio.to_thread(self.lock.release)  # last: every job's writes have stopped
