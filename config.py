@@ -20,6 +20,7 @@ _PLACEHOLDER_MARKERS = ("your", "placeholder", "changeme", "change-me", "xxx", "
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 # Addresses that bind every interface: they name no host a client could use.
 _ANY_INTERFACE = ("0.0.0.0", "[::]")
+_LOOPBACK_ADDRESSES = ("127.0.0.1", "[::1]")
 
 
 def canonical_host(text: str) -> str:
@@ -156,13 +157,16 @@ class Settings(BaseSettings):
         HOST is the name or address the server listens on, so requests that name it are meant for this
         service; `0.0.0.0` and `::` (every interface) name no host and add nothing.
         """
+        # The loopback addresses are always served: a browser sends them only for a page it loaded from
+        # this machine by address (rebinding sends the attacker's name), and the CLI's `generate` calls them.
+        hosts = [*self.allowed_hosts, *(h for h in _LOOPBACK_ADDRESSES if h not in self.allowed_hosts)]
         try:
             own = canonical_host(self.host)
         except ValueError:
-            return list(self.allowed_hosts)  # not a usable name; uvicorn will say so when it binds
-        if own in _ANY_INTERFACE or own in self.allowed_hosts:
-            return list(self.allowed_hosts)
-        return [*self.allowed_hosts, own]
+            return hosts  # not a usable name; uvicorn will say so when it binds
+        if own in _ANY_INTERFACE or own in hosts:
+            return hosts
+        return [*hosts, own]
 
     @property
     def openai_key(self) -> str | None:

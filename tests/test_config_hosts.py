@@ -33,7 +33,12 @@ def test_a_host_with_a_port_scheme_or_odd_wildcard_is_refused(monkeypatch: pytes
 )
 def test_host_naming_one_host_is_served_too(host: str, added: str) -> None:
     settings = Settings(_env_file=None, host=host, allowed_hosts="127.0.0.1")
-    assert settings.served_hosts == ["127.0.0.1", added]
+    assert settings.served_hosts == ["127.0.0.1", "[::1]", added]
+
+
+def test_loopback_addresses_are_served_whatever_allowed_hosts_lists() -> None:
+    settings = Settings(_env_file=None, host="0.0.0.0", allowed_hosts="fable-box.lan")
+    assert settings.served_hosts == ["fable-box.lan", "127.0.0.1", "[::1]"]
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "localhost", "::1"])
