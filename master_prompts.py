@@ -163,10 +163,18 @@ REWRITE_SYSTEM = (
 )
 
 PANEL_PROMPTS_SYSTEM = (
-    "You turn comic scenes into prompts for a text-to-image model. For each scene write one "
-    "prompt of 40-80 words describing the setting, the characters' poses and expressions, the "
-    "camera framing and the mood. Refer to characters by name; their appearance is added "
-    "separately. Never ask for text, letters, speech balloons or captions in the picture."
+    "You turn comic scenes into prompts for a text-to-image model and stage each panel. For each "
+    "scene write: prompt, 40-80 words describing the setting, the characters' poses and "
+    "expressions, the camera framing and the mood; refer to characters by name, their appearance "
+    "is added separately; never ask for text, letters, speech balloons or captions in the picture. "
+    "figures: everyone visible in the panel, each with name, position (left, centre or right), "
+    "depth (front or back), extra and look. A figure listed in Characters uses that name exactly, "
+    "with extra false and an empty look. Anyone else who appears or speaks (a stranger, a teacher, "
+    "a shopkeeper) is an extra: extra true, the name the dialogue gives them (or a short label such "
+    "as Teacher), and a look of 6-15 words (age, build, clothes and colours) that is clearly unlike "
+    "every character. Every speaker of the dialogue must be a figure; a narrator is not. Spread "
+    "the figures so that no two share a place, and stand speakers where there is room above their "
+    "heads. speakers: the names of the figures who speak, in the order of the dialogue."
 )
 
 
@@ -215,14 +223,57 @@ def panel_prompt_messages(
     return [{"role": "system", "content": PANEL_PROMPTS_SYSTEM}, {"role": "user", "content": user}]
 
 
-def compose_image_prompt(scene_prompt: str, cast: list[tuple[str, str]], style: ArtStyle) -> str:
-    """The final image prompt: the style, the scene, then every character's fixed look.
+_PLACES = {"left": "on the left", "centre": "in the centre", "right": "on the right"}
+_DEPTHS = {"front": "in the foreground", "back": "further back"}
 
-    The fixed descriptions are appended verbatim to every panel so that each character looks
-    the same in all of them, whatever the scene prompt says.
+
+@dataclass(frozen=True)
+class Staged:
+    """One figure of a panel as the image prompt describes it (see `records.Figure`)."""
+
+    name: str
+    position: str  # left, centre or right
+    depth: str  # front or back
+    look: str  # the fixed look of a cast member, or an extra's look
+
+
+def staging(figures: list[Staged], speakers: list[str]) -> str:
+    """Where each figure stands, and the calm space the speakers' words need above them."""
+    if not figures:
+        return "Nobody is in this picture."
+    placed = "; ".join(
+        f"{f.name} stands {_PLACES.get(f.position, 'in the centre')} {_DEPTHS.get(f.depth, '')}".rstrip()
+        for f in figures
+    )
+    text = f"Exactly {len(figures)} {'person' if len(figures) == 1 else 'people'}: {placed}."
+    if speakers:
+        # The words are lettered on afterwards: they need a plain, quiet patch right above the speaker.
+        text += f" Leave calm, empty space (plain sky or wall) above {' and '.join(speakers)}."
+    return text
+
+
+def compose_image_prompt(
+    scene_prompt: str,
+    cast: list[tuple[str, str]],
+    style: ArtStyle,
+    figures: list[Staged] | None = None,
+    speakers: list[str] | None = None,
+) -> str:
+    """The final image prompt: the style, the scene, where everyone stands, then every look.
+
+    The fixed descriptions are appended verbatim so that each character looks the same in every
+    panel, whatever the scene prompt says. With `figures` (the panel's staging), only the people
+    in the panel are described, extras included, and their places are asked for.
     """
-    looks = " ".join(f"{name}: {description}" for name, description in cast)
+    if figures is None:
+        looks = " ".join(f"{name}: {description}" for name, description in cast)
+        return (
+            f"{style.prompt}. {scene_prompt.strip()} Characters: {looks} "
+            "Children's book illustration, no text, no letters, no speech balloons."
+        )
+    looks = " ".join(f"{f.name}: {f.look.strip().rstrip('.')}." for f in figures)
     return (
-        f"{style.prompt}. {scene_prompt.strip()} Characters: {looks} "
+        f"{style.prompt}. {scene_prompt.strip()} {staging(figures, speakers or [])} "
+        f"{f'Characters: {looks} ' if looks else ''}"
         "Children's book illustration, no text, no letters, no speech balloons."
     )

@@ -14,6 +14,7 @@ from app.models.records import (
     Character,
     CharacterChoice,
     Comic,
+    Composition,
     Job,
     Providers,
     Scene,
@@ -228,6 +229,9 @@ class PanelOut(BaseModel):
     size_bytes: int
     seed: int | None
     provider: str
+    composition: Composition | None = Field(
+        default=None, description="who the panel was asked to show, where each one stands, and who speaks"
+    )
 
 
 class ComicResult(BaseModel):

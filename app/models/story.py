@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 def _not_blank(value: str) -> str:
@@ -75,8 +75,10 @@ class PanelPrompt(BaseModel):
 
     scene_id: int
     prompt: Text
-    figures: list[FigurePlan] = []
-    speakers: list[str] = []  # names as in `figures`, in speaking order
+    # default_factory, not a default: a default would reach the JSON schema, which strict
+    # structured outputs reject; the reply must carry both lists anyway (every property is required).
+    figures: list[FigurePlan] = Field(default_factory=list)
+    speakers: list[str] = Field(default_factory=list)  # names as in `figures`, in speaking order
 
 
 class PanelPrompts(BaseModel):

@@ -2,8 +2,9 @@
 
 Used when no fal.ai key is configured and in tests. It reads the structured request rather than the
 prompt: the setting comes from the scene's words, each cast member becomes a simple figure coloured
-from its description, and the art style changes palette, outlines and texture. The same request
-always gives the same bytes.
+from its description, and the art style changes palette, outlines and texture. With a composition
+(`request.composition`) it draws exactly the panel's figures where it places them, extras as
+silhouettes; `figure_layout` says where. The same request always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -16,31 +17,11 @@ from random import Random
 
 from PIL import Image
 
-from app.models.records import CastMember
 from app.providers import sketch
+from app.providers.figure_layout import GENERIC_CHILD, MAX_FIGURES, FigureSlot, figure_layout
 from external_services import DrawnImage, ImageRequest
 
-MAX_FIGURES = 4
-_GENERIC_CHILD = CastMember(
-    character_type="child",
-    name="",
-    description="A smiling child in a blue t-shirt.",
-    visual_tags=["child", "short brown hair", "blue t-shirt"],
-    age_group="5-8",
-)
-# Heights relative to an adult, so that adults always stand taller than children.
-_KIND_HEIGHT = {"adult": 1.0, "preteen": 0.84, "child": 0.72}
-
-
-@dataclass(frozen=True)
-class FigureSlot:
-    """Where one figure stands: centre x, feet y, height and the width its name label may use."""
-
-    kind: str
-    cx: float
-    base: float
-    height: float
-    label_width: float
+__all__ = ["MAX_FIGURES", "FigureSlot", "OfflineImageModel", "figure_layout", "render_panel"]
 
 
 @dataclass(frozen=True)
@@ -50,21 +31,6 @@ class _Prop:
     base: float
     size: float
     label_width: float
-
-
-def figure_layout(cast: Sequence[CastMember], width: int, height: int) -> list[FigureSlot]:
-    """Evenly spaced standing places for up to four figures, scaled down so none overlap."""
-    members = list(cast[:MAX_FIGURES]) or [_GENERIC_CHILD]
-    kinds = [sketch.figure_kind(m.age_group, m.visual_tags, m.description) for m in members]
-    step = width / (len(members) + 1)
-    adult_h = height * 0.62
-    # Shrink everyone by the same factor so relative heights survive a crowded or narrow panel.
-    widest = max(sketch.WIDTH_RATIO[k] * _KIND_HEIGHT[k] * adult_h for k in kinds)
-    scale = min(1.0, 0.82 * step / widest)
-    base = height * 0.86
-    return [
-        FigureSlot(k, step * (i + 1), base, adult_h * _KIND_HEIGHT[k] * scale, step * 0.96) for i, k in enumerate(kinds)
-    ]
 
 
 def render_panel(request: ImageRequest) -> bytes:
@@ -80,22 +46,28 @@ def render_panel(request: ImageRequest) -> bytes:
     if look.name == "paper_cutout":
         sketch.paper_texture(pen, rng)
 
-    members = list(request.cast[:MAX_FIGURES]) or [_GENERIC_CHILD]
-    slots = figure_layout(members, w, h)
-    props = _prop_places(scene.visual_elements[:2], slots, w, h)
+    slots = figure_layout(request.cast, w, h, request.composition)
+    props = _prop_places(scene.visual_elements[:2], [s for s in slots if s.depth == "front"], w, h)
     for prop in props:
         sketch.draw_prop(pen, prop.label, prop.cx, prop.base, prop.size)
-    looks = sketch.cast_traits([(m.name, m.description, m.visual_tags, m.age_group) for m in members])
-    for slot, traits in zip(slots, looks, strict=True):
-        sketch.draw_figure(pen, traits, slot.cx, slot.base, slot.height)
+    # Traits of the whole cast, not of the panel's figures, so each character keeps one look in every panel.
+    members = list(request.cast) or [GENERIC_CHILD]
+    traits = sketch.cast_traits([(m.name, m.description, m.visual_tags, m.age_group) for m in members])
+    by_name = {m.name.casefold(): t for m, t in zip(members, traits, strict=True)}
+    for slot in slots:
+        if slot.extra:
+            sketch.draw_extra(pen, slot.kind, sketch.extra_colour(slot.look), slot.cx, slot.base, slot.height)
+        else:
+            sketch.draw_figure(pen, by_name.get(slot.name.casefold(), traits[0]), slot.cx, slot.base, slot.height)
 
     # Effects run before the text so that names stay crisp.
     image = sketch.finish(image, look)
     pen = sketch.Pen(image, look)
     size = max(11, round(min(w, h) * 0.034))
-    for slot, m in zip(slots, members, strict=True):
-        if m.name:
-            sketch.label(pen, m.name, slot.cx, slot.base + h * 0.015, size, slot.label_width)
+    for slot in slots:
+        if slot.name:  # an extra's tag is grey, a cast member's white: never one mistaken for the other
+            fill = sketch.EXTRA_TAG if slot.extra else (255, 255, 255)
+            sketch.label(pen, slot.name, slot.cx, slot.base + h * 0.015, size, slot.label_width, fill)
     small = max(10, round(min(w, h) * 0.028))
     for prop in props:
         top = prop.base - prop.size * 1.25 - small * 1.4
@@ -109,14 +81,17 @@ def render_panel(request: ImageRequest) -> bytes:
 
 
 def _prop_places(elements: Sequence[str], slots: list[FigureSlot], w: int, h: int) -> list[_Prop]:
-    # Props go in the free space at the two edges, outside the first and last figure.
-    first = slots[0]
-    half = sketch.WIDTH_RATIO[first.kind] * first.height / 2
-    gap = min(first.cx - half, w - slots[-1].cx - half)
+    # Props go in the free space at the two edges, outside the first and last figure of the front row.
+    if slots:
+        first = slots[0]
+        half = sketch.WIDTH_RATIO[first.kind] * first.height / 2
+        gap = min(first.cx - half, w - slots[-1].cx - sketch.WIDTH_RATIO[slots[-1].kind] * slots[-1].height / 2)
+    else:
+        gap = w * 0.3
     size = min(gap * 0.75, h * 0.14)
     if size < h * 0.05:
         return []
-    base = first.base - h * 0.02
+    base = h * 0.84
     return [_Prop(e, cx, base, size, gap * 0.95) for e, cx in zip(elements, (gap / 2, w - gap / 2), strict=False)]
 
 

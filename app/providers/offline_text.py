@@ -14,6 +14,8 @@ import re
 from app.models.records import CastMember, SceneFeedback
 from app.models.story import ComicScript, PanelPrompt, SceneDraft
 from app.providers import _offline_story_data as data
+from app.providers._offline_staging import stage
+from app.providers.composition import check_stagings
 from external_services import ProviderError, StoryBrief
 from master_prompts import AGE_GUIDANCE, PRESET_CHARACTERS, ArtStyle
 
@@ -244,11 +246,16 @@ def _cast_map(scenes: list[SceneDraft], cast: list[CastMember]) -> dict[str, str
     return mapping
 
 
-def _panel_prompt(scene: SceneDraft, beat: data.Beat, cast: list[CastMember], names: dict, style: ArtStyle) -> str:
-    # Quoted words are dropped so that the image model is never tempted to letter them.
-    text = re.sub(r"[\"“”][^\"“”]*[\"“”]", "", scene.description)
+def _recast(text: str, names: dict[str, str]) -> str:
+    """`text` without quoted words (the image model must never be tempted to letter them), cast names in."""
+    text = re.sub(r"[\"“”][^\"“”]*[\"“”]", "", text)
     if names:  # one pass, so that a replacement is never replaced again
         text = re.sub(rf"\b(?:{'|'.join(map(re.escape, names))})\b", lambda m: names[m.group(0)], text)
+    return text
+
+
+def _panel_prompt(scene: SceneDraft, beat: data.Beat, cast: list[CastMember], names: dict, style: ArtStyle) -> str:
+    text = _recast(scene.description, names)
     text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), " ".join(text.split()))
     place = next((w for w in data.PLACE_WORDS if re.search(rf"\b{w}\b", text, _I)), "cheerful everyday")
     present = [c.name for c in cast if re.search(rf"\b{re.escape(c.name)}\b", text)] or [c.name for c in cast]
@@ -296,11 +303,15 @@ class OfflineTextModel:
     async def write_panel_prompts(
         self, brief: StoryBrief, scenes: list[SceneDraft], cast: list[CastMember], style: ArtStyle
     ) -> list[PanelPrompt]:
-        """One 40-80 word image prompt per scene that names the chosen cast and folds in the style."""
+        """One 40-80 word image prompt per scene that names the chosen cast and folds in the style, staged by rule."""
         beats = [data.BEATS[key] for key in _arc(min(max(len(scenes), 1), 12))]
         names = _cast_map(scenes, cast)
-        prompts = [_panel_prompt(s, beats[i % len(beats)], cast, names, style) for i, s in enumerate(scenes)]
-        return [PanelPrompt(scene_id=s.scene_id, prompt=p) for s, p in zip(scenes, prompts, strict=True)]
+        prompts = []
+        for i, scene in enumerate(scenes):
+            figures, speakers = stage(scene, _recast(f"{scene.title}. {scene.description}", names), cast)
+            prompt = _panel_prompt(scene, beats[i % len(beats)], cast, names, style)
+            prompts.append(PanelPrompt(scene_id=scene.scene_id, prompt=prompt, figures=figures, speakers=speakers))
+        return check_stagings(prompts, scenes, cast)
 
     async def aclose(self) -> None:
         """Nothing to release."""

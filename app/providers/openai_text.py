@@ -25,6 +25,7 @@ from app.models.story import (
     check_prompt_ids,
     check_scene_ids,
 )
+from app.providers.composition import check_stagings
 from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
 from app.providers.usage import record_llm_call
 from config import Settings
@@ -90,7 +91,7 @@ class OpenAITextModel:
     async def write_panel_prompts(
         self, brief: StoryBrief, scenes: list[SceneDraft], cast: list[CastMember], style: ArtStyle
     ) -> list[PanelPrompt]:
-        """One image prompt per scene, in one call."""
+        """One image prompt per scene with who stands where and who speaks, in one call, checked against the cast."""
         messages = master_prompts.panel_prompt_messages(
             brief.topic,
             [scene.model_dump() for scene in scenes],
@@ -98,7 +99,11 @@ class OpenAITextModel:
             style,
         )
         expected = [scene.scene_id for scene in scenes]
-        return await self._ask(messages, PanelPrompts, lambda r: check_prompt_ids(r.prompts, expected))
+
+        def check(reply: PanelPrompts) -> list[PanelPrompt]:
+            return check_stagings(check_prompt_ids(reply.prompts, expected), scenes, cast)
+
+        return await self._ask(messages, PanelPrompts, check)
 
     async def _ask(self, messages: list[dict[str, str]], schema: type[T], check: Callable[[T], R]) -> R:
         problem = "no reply"

@@ -50,6 +50,7 @@ class ComicService:
         self._pipeline = pipeline
         self._providers = providers
         self.panels = PanelService(data, runner, pipeline.revise_panel, moderator)
+        self.preparer = pipeline.preparer
         # Which pipeline step to (re-)enter for a job stopped in a given processing step.
         self._steps: dict[JobStep, Callable[[UUID], Coroutine[Any, Any, None]]] = {
             JobStep.GENERATING_SCENES: pipeline.write_scenes,
@@ -105,7 +106,7 @@ class ComicService:
     async def refine(self, job_id: UUID, feedback: list[SceneFeedback]) -> Job:
         """Rewrite the scenes named in `feedback` in the background; an empty list approves them."""
         if not feedback:
-            return await self._change(job_id, Action.APPROVE, _approve)
+            return self._prepare_if_cast(await self._change(job_id, Action.APPROVE, _approve))
         ids = [item.scene_id for item in feedback]
         if len(set(ids)) != len(ids):
             raise InvalidRequest("give each scene's feedback once")
@@ -121,6 +122,7 @@ class ComicService:
             _enter(job, JobStep.REFINING_SCENES)
 
         job = await self._change(job_id, Action.REFINE, start)
+        self.preparer.drop(job.id)  # written for the scenes about to be rewritten
         self._runner.start(job.id, self._pipeline.rewrite_scenes(job.id))
         return job
 
@@ -135,7 +137,7 @@ class ComicService:
                     return
             raise SceneNotFound(f"the job has no scene {scene_id}")
 
-        job = await self._change(job_id, Action.EDIT_SCENE, edit)
+        job = self._prepare_if_cast(await self._change(job_id, Action.EDIT_SCENE, edit))
         return next(scene for scene in job.scenes if scene.scene_id == scene_id)
 
     async def select_characters(self, job_id: UUID, choices: list[CharacterChoice]) -> Job:
@@ -149,7 +151,7 @@ class ComicService:
             job.step = JobStep.COMIC_GENERATION
             job.progress = STEP_PROGRESS[JobStep.COMIC_GENERATION]
 
-        return await self._change(job_id, Action.SELECT_CHARACTERS, select)
+        return self._prepare_if_cast(await self._change(job_id, Action.SELECT_CHARACTERS, select))
 
     async def generate(self, job_id: UUID, style: str | None) -> Job:
         """Draw the panels in the background."""
@@ -210,6 +212,12 @@ class ComicService:
             return await self.data.get_comic(job.comic_id)
         except ComicNotFound:
             raise InvalidState("the job completed but its comic is missing; see the logs") from None
+
+    def _prepare_if_cast(self, job: Job) -> Job:
+        # Approved scenes and a cast are all the image prompts need: write them while the parent looks.
+        if job.step == JobStep.COMIC_GENERATION:
+            self.preparer.prepare_soon(job)
+        return job
 
     async def _change(self, job_id: UUID, action: Action, change: Callable[[Job], None]) -> Job:
         def guarded(job: Job) -> None:

@@ -79,6 +79,7 @@ class Services:
         """Stop background work, then close the provider clients."""
         await self.prints.aclose()  # first: background PDFs would start as soon as the jobs stop
         await self.runner.shutdown()
+        await self.comics.preparer.shutdown()  # before the text client it calls is closed
         await self.data.checked()
         await self.pool.aclose()
         await self.text.aclose()

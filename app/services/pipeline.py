@@ -14,32 +14,25 @@ from uuid import UUID
 from app.errors import FableError
 from app.models.records import Comic, Job, Panel, Scene
 from app.models.states import JobStatus, JobStep
-from app.models.story import SceneDraft, check_prompt_ids, check_scene_ids
+from app.models.story import check_scene_ids
 from app.providers.moderation import Moderator
 from app.rendering.places import cast_composition
 from app.services.drawing import draw_picture
 from app.services.finishing import Finisher
+from app.services.preparation import PromptPreparer
+from app.services.preparation import scene_drafts as _drafts
+from app.services.preparation import story_brief as _brief
 from app.services.revisions import PanelReviser
 from app.services.safety import regenerate_if_unsafe, scene_texts
 from app.services.submissions import SubmissionLog
 from app.services.workflow import STEP_PROGRESS, panel_progress
 from app.storage.data_manager import DataManager
 from config import Settings
-from external_services import ImageModel, ImageRequest, ProviderError, StoryBrief, TextModel
-from master_prompts import DEFAULT_STYLE, STYLES, compose_image_prompt
+from external_services import ImageModel, ImageRequest, ProviderError, TextModel
+from master_prompts import DEFAULT_STYLE, STYLES
 from utils import utcnow
 
 T = TypeVar("T")
-
-
-def _brief(job: Job) -> StoryBrief:
-    return StoryBrief(
-        topic=job.topic, age_group=job.age_group.value, panel_count=job.panel_count, cast=tuple(job.characters)
-    )
-
-
-def _drafts(scenes: list[Scene]) -> list[SceneDraft]:
-    return [SceneDraft.model_validate(scene.model_dump(exclude={"id"})) for scene in scenes]
 
 
 def _checked(check: Callable[..., T], *args: object) -> T:
@@ -71,6 +64,7 @@ class Pipeline:
         self._finisher = finisher
         self._submissions = SubmissionLog(data)
         self._reviser = PanelReviser(data, images, settings, self._finisher, self._submissions)
+        self.preparer = PromptPreparer(data, text)  # image prompts written while the parent looks
 
     async def write_scenes(self, job_id: UUID) -> None:
         """Write the comic's title and scenes, then wait for the parent's review."""
@@ -121,30 +115,18 @@ class Pipeline:
         drawn = {panel.scene_id for panel in job.panels}
         todo = [scene for scene in job.scenes if scene.scene_id not in drawn]
         if todo:
-            prompts = await self._panel_prompts(job, todo)
+            job = await self._panel_prompts(job, todo)
             limit = asyncio.Semaphore(self._settings.image_concurrency)
             outcomes = await asyncio.gather(
-                *(self._draw_panel(job, scene, prompts[scene.scene_id], limit) for scene in todo),
+                *(self._draw_panel(job, scene, job.panel_prompts[scene.scene_id], limit) for scene in todo),
                 return_exceptions=True,
             )
             _raise_failures(todo, outcomes)
         await self._finish(job_id)
 
-    async def _panel_prompts(self, job: Job, scenes: list[Scene]) -> dict[int, str]:
-        """The full image prompt per scene: kept ones reused, the rest written in one call and kept."""
-        missing = [scene for scene in scenes if scene.scene_id not in job.panel_prompts]
-        if not missing:
-            return job.panel_prompts
-        style = STYLES[job.style or DEFAULT_STYLE]
-        written = await self._text.write_panel_prompts(_brief(job), _drafts(missing), job.characters, style)
-        written = _checked(check_prompt_ids, written, [scene.scene_id for scene in missing])
-        looks = [(member.name, member.description) for member in job.characters]
-        new = {p.scene_id: compose_image_prompt(p.prompt, looks, style) for p in written}
-
-        def keep(job: Job) -> None:
-            job.panel_prompts.update(new)
-
-        return (await self._data.update_job(job.id, keep)).panel_prompts
+    async def _panel_prompts(self, job: Job, scenes: list[Scene]) -> Job:
+        """The job with each scene's image prompt and composition: the prepared ones if still current, else new."""
+        return await self.preparer.ready(job.id, [scene.scene_id for scene in scenes])
 
     async def _draw_panel(self, job: Job, scene: Scene, prompt: str, limit: asyncio.Semaphore) -> None:
         request = ImageRequest(
@@ -155,6 +137,7 @@ class Pipeline:
             scene=_drafts([scene])[0],
             cast=job.characters,
             style=STYLES[job.style or DEFAULT_STYLE],
+            composition=job.panel_compositions.get(scene.scene_id),
             resume_id=job.image_requests.get(scene.scene_id),
             unconfirmed=job.image_intents.get(scene.scene_id),
             on_submitting=lambda seed: self._submissions.intend(job.id, scene.scene_id, seed),
@@ -170,7 +153,8 @@ class Pipeline:
                 budget,
                 lambda data, info: self._data.images.save_panel(job.comic_id, scene.scene_id, data, info),
             )
-        panel = Panel(panel_id=scene.scene_id, scene_id=scene.scene_id, **picture.model_dump())
+        composition = job.panel_compositions.get(scene.scene_id)
+        panel = Panel(panel_id=scene.scene_id, scene_id=scene.scene_id, composition=composition, **picture.model_dump())
         # Lettered now, while other panels are still being drawn: the last one is all that is left at the end.
         composition = job.panel_compositions.get(scene.scene_id) or cast_composition([m.name for m in job.characters])
         panel = await self._finisher.letter(job.comic_id, panel, scene, composition, data)

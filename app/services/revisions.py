@@ -18,12 +18,13 @@ from app.models.states import JobStatus, JobStep
 from app.models.story import SceneDraft
 from app.services.drawing import draw_picture
 from app.services.finishing import Finisher
+from app.services.preparation import image_prompt
 from app.services.submissions import SubmissionLog
 from app.services.workflow import STEP_PROGRESS
 from app.storage.data_manager import DataManager
 from config import Settings
 from external_services import ImageModel, ImageRequest
-from master_prompts import DEFAULT_STYLE, STYLES, compose_image_prompt
+from master_prompts import DEFAULT_STYLE, STYLES
 
 # The fields a version and the panel showing it share.
 _PICTURE_FIELDS = set(PanelVersion.model_fields) - {"version"}
@@ -106,8 +107,10 @@ class PanelReviser:
         if scene is None:
             raise InvalidState(f"panel {panel.panel_id} has no scene to draw from")
         style = STYLES[job.style or DEFAULT_STYLE]
-        looks = [(member.name, member.description) for member in job.characters]
-        prompt = compose_image_prompt(change.prompt, looks, style) if change.prompt else panel.prompt
+        # A new scene prompt keeps the panel's staging: the same people in the same places.
+        prompt = panel.prompt
+        if change.prompt:
+            prompt = image_prompt(change.prompt, panel.composition, job.characters, style)
         # Redraws asked for now always carry their seed (see panels.py); one left pending by an
         # older version of the service may not.
         seed = change.seed if change.seed is not None else random.SystemRandom().randrange(2**31)
@@ -119,6 +122,7 @@ class PanelReviser:
             scene=SceneDraft.model_validate(scene.model_dump(exclude={"id"})),
             cast=job.characters,
             style=style,
+            composition=panel.composition,
             # A redraw resumed after a crash collects the picture it had asked for, like a comic's panels.
             resume_id=job.image_requests.get(panel.panel_id),
             unconfirmed=job.image_intents.get(panel.panel_id),

@@ -87,7 +87,7 @@ class JobRunner:
 
     async def _bill(self, job_id: UUID, usage: Usage) -> None:
         with contextlib.suppress(JobNotFound):  # deleted while its step ran
-            await self._data.update_job(job_id, lambda job: _add(job, usage))
+            await self._data.update_job(job_id, lambda job: add_usage(job, usage))
 
     async def _step(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
         try:
@@ -124,10 +124,11 @@ def _add_usage(job: Job) -> None:
     # Called inside the step's task (the meter is a context variable), for the job the step runs.
     taken = take()
     if taken is not None:
-        _add(job, taken)
+        add_usage(job, taken)
 
 
-def _add(job: Job, usage: Usage) -> None:
+def add_usage(job: Job, usage: Usage) -> None:
+    """Add what a step (or a background preparation) cost to the job's running total."""
     job.usage.llm_calls += usage.llm_calls
     job.usage.llm_tokens += usage.llm_tokens
     job.usage.images += usage.images

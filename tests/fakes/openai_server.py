@@ -1,5 +1,8 @@
 """A fake OpenAI server: Chat Completions for the three structured-output schemas the service uses,
-and the moderation endpoint (it flags any input containing `flag_word`)."""
+and the moderation endpoint (it flags any input containing `flag_word`).
+
+Image-prompt replies stage every panel as a model would: the whole cast spread across the panel,
+and an extra for each speaker of the dialogue who is not in the cast."""
 
 from __future__ import annotations
 
@@ -90,6 +93,8 @@ class FakeOpenAI:
         self.moderations: list[dict[str, Any]] = []
         # The next N structured replies carry `flag_word` in their text, as if the model wrote something unsafe.
         self.unsafe_replies: int = 0
+        # The next N image-prompt replies leave the extras out, breaking the rule that every speaker is placed.
+        self.unstaged_replies: int = 0
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         app = Starlette(
@@ -123,6 +128,7 @@ class FakeOpenAI:
             self.flag_word, self.flag_category, self.moderation_status = "zzunsafe", "violence/graphic", None
             self.moderations.clear()
             self.unsafe_replies = 0
+            self.unstaged_replies = 0
 
     async def _completions(self, request: Request) -> JSONResponse:
         try:
@@ -156,7 +162,10 @@ class FakeOpenAI:
         elif name == "SceneRewrites":
             payload = _scene_rewrites(blocks, self.rewrite_unrequested)
         elif name == "PanelPrompts":
-            payload = _panel_prompts(blocks)
+            with self._lock:
+                unstaged = self.unstaged_replies > 0
+                self.unstaged_replies -= unstaged
+            payload = _panel_prompts(blocks, with_extras=not unstaged)
         else:
             return _error(400, f"Fake server does not know response_format schema {name!r}.", fast_retry=False)
         with self._lock:
@@ -293,15 +302,35 @@ def _scene_rewrites(blocks: dict[str, Any], rewrite_unrequested: bool) -> dict[s
     return {"scenes": scenes}
 
 
-def _panel_prompts(blocks: dict[str, Any]) -> dict[str, Any]:
+_SPEAKER_RE = re.compile(r"^\s*([^\W\d_][\w .'-]{0,39}?)\s*:", re.MULTILINE)
+_SPOTS = [("left", "front"), ("right", "front"), ("centre", "front"), ("centre", "back"), ("left", "back")]
+
+
+def _staging(scene: dict[str, Any], names: list[str], with_extras: bool) -> tuple[list[dict[str, Any]], list[str]]:
+    speakers = list(dict.fromkeys(m.group(1).strip() for m in _SPEAKER_RE.finditer(str(scene.get("dialogue", "")))))
+    speakers = [name for name in speakers if name.casefold() != "narrator"]
+    cast = {name.casefold() for name in names}
+    extras = [name for name in speakers if name.casefold() not in cast] if with_extras else []
+    people = [(name, False, "") for name in names] + [(n, True, "a tall man in a long grey coat") for n in extras]
+    figures = [
+        {"name": name, "position": spot[0], "depth": spot[1], "extra": extra, "look": look}
+        for (name, extra, look), spot in zip(people, _SPOTS, strict=False)
+    ]
+    placed = {figure["name"] for figure in figures}
+    return figures, [name for name in speakers if name in placed]
+
+
+def _panel_prompts(blocks: dict[str, Any], with_extras: bool = True) -> dict[str, Any]:
     brief = blocks.get("Brief") or {}
     style = str(brief.get("art_style", "storybook"))
-    names = ", ".join(str(c.get("name", "")) for c in blocks.get("Characters") or [])
+    cast = [str(c.get("name", "")) for c in blocks.get("Characters") or []]
+    names = ", ".join(cast)
     prompts = []
     for scene in blocks.get("Scenes") or []:
         prompt = (
             f"{style} children's comic panel, {scene.get('title', '')}: {scene.get('description', '')} "
             f"Characters: {names or 'none'}. Topic: {brief.get('topic', '')}."
         )
-        prompts.append({"scene_id": scene.get("scene_id"), "prompt": prompt})
+        figures, speakers = _staging(scene, cast, with_extras)
+        prompts.append({"scene_id": scene.get("scene_id"), "prompt": prompt, "figures": figures, "speakers": speakers})
     return {"prompts": prompts}

@@ -17,6 +17,8 @@ import pydantic
 import pytest
 from PIL import Image
 
+from app.models.story import PanelPrompts as StagedPanelPrompts  # the service's own schema, strict as sent
+
 from .fal_server import FakeFal
 from .openai_server import FakeOpenAI, parse_blocks
 
@@ -142,6 +144,25 @@ async def test_panel_prompts_mention_titles_and_characters(fake_openai: FakeOpen
     prompts = (await _parse(fake_openai, PanelPrompts, user)).choices[0].message.parsed.prompts
     assert [p.scene_id for p in prompts] == [1, 2, 3]
     assert all(f"Leaf party {p.scene_id}" in p.prompt and "Pip" in p.prompt and "Sunny" in p.prompt for p in prompts)
+
+
+@pytest.mark.anyio
+async def test_panel_prompts_stage_the_cast_and_an_extra_per_unknown_speaker(fake_openai: FakeOpenAI) -> None:
+    scenes = [
+        {"scene_id": 1, "title": "Hi", "description": "...", "dialogue": 'Pip: "Hi!"\nMr Oak: "Hello, little one."'},
+        {"scene_id": 2, "title": "Quiet", "description": "...", "dialogue": "The sun rises."},
+    ]
+    user = _user_message("Stage.", {"Brief": {"topic": TOPIC}, "Characters": CHARACTERS, "Scenes": scenes})
+    first, second = (await _parse(fake_openai, StagedPanelPrompts, user)).choices[0].message.parsed.prompts
+    assert [(f.name, f.extra) for f in first.figures] == [("Pip", False), ("Sunny", False), ("Mr Oak", True)]
+    assert len({(f.position, f.depth) for f in first.figures}) == 3  # nobody shares a place
+    assert first.figures[2].look
+    assert first.speakers == ["Pip", "Mr Oak"]
+    assert second.speakers == []
+
+    fake_openai.unstaged_replies = 1
+    unstaged = (await _parse(fake_openai, StagedPanelPrompts, user)).choices[0].message.parsed.prompts[0]
+    assert "Mr Oak" not in {f.name for f in unstaged.figures}
 
 
 @pytest.mark.anyio

@@ -6,7 +6,8 @@ cheap: a whole panel should render in a few tens of milliseconds.
 """
 
 from app.providers.sketch.effects import finish, paper_texture
-from app.providers.sketch.figures import WIDTH_RATIO, draw_figure
+from app.providers.sketch.extras import EXTRA_TAG, draw_extra, extra_colour, extra_kind
+from app.providers.sketch.figures import WIDTH_RATIO, draw_figure, head_circle
 from app.providers.sketch.labels import border, fit_text, get_font, label
 from app.providers.sketch.palette import COLOURS, INK, RGB, Look, look_for
 from app.providers.sketch.pen import Pen
@@ -16,6 +17,7 @@ from app.providers.sketch.traits import Traits, cast_traits, figure_kind
 
 __all__ = [
     "COLOURS",
+    "EXTRA_TAG",
     "INK",
     "RGB",
     "WIDTH_RATIO",
@@ -24,13 +26,17 @@ __all__ = [
     "Traits",
     "border",
     "cast_traits",
+    "draw_extra",
     "draw_figure",
     "draw_prop",
     "draw_setting",
+    "extra_colour",
+    "extra_kind",
     "figure_kind",
     "finish",
     "fit_text",
     "get_font",
+    "head_circle",
     "label",
     "look_for",
     "paper_texture",

@@ -16,11 +16,16 @@ _BODY_RATIOS: dict[str, tuple[float, float]] = {
 WIDTH_RATIO: dict[str, float] = {"adult": 0.5, "preteen": 0.55, "child": 0.62}
 
 
+def head_circle(kind: str, cx: float, base: float, h: float) -> tuple[float, float, float]:
+    """Where the head of a figure of `kind`, `h` tall with its feet at (`cx`, `base`), is drawn: (x, y, radius)."""
+    r = h * _BODY_RATIOS[kind][0]
+    return cx, base - h + r, r
+
+
 def draw_figure(pen: Pen, t: Traits, cx: float, base: float, h: float) -> None:
     """A friendly standing figure, `h` pixels tall, feet at (`cx`, `base`)."""
-    head, body = _BODY_RATIOS[t.kind]
-    r, bw = h * head, h * body / 2
-    hy = base - h + r
+    _, hy, r = head_circle(t.kind, cx, base, h)
+    bw = h * _BODY_RATIOS[t.kind][1] / 2
     neck = hy + r * 0.9
     hip = neck + (base - neck) * 0.52
     lw, shoe = h * 0.045, max(3.0, h * 0.035)
