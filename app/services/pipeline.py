@@ -156,8 +156,8 @@ class Pipeline:
         composition = job.panel_compositions.get(scene.scene_id)
         panel = Panel(panel_id=scene.scene_id, scene_id=scene.scene_id, composition=composition, **picture.model_dump())
         # Lettered now, while other panels are still being drawn: the last one is all that is left at the end.
-        composition = job.panel_compositions.get(scene.scene_id) or cast_composition([m.name for m in job.characters])
-        panel = await self._finisher.letter(job.comic_id, panel, scene, composition, data)
+        staging = composition or cast_composition([m.name for m in job.characters])
+        panel = await self._finisher.letter(job.comic_id, panel, scene, staging, data)
 
         def keep(job: Job) -> None:
             others = [p for p in job.panels if p.panel_id != panel.panel_id]
