@@ -91,8 +91,10 @@ class FakeFal:
         # Every n-th request queued (1-based, counted since reset) runs and finishes with an error:
         # status COMPLETED with `error`, its result endpoint answering `failure_status`. 0: none.
         self.fail_every: int = 0
+        self.fail_next: int = 0  # the next N requests queued finish with an error, too
         self.failure_status: int = 500
         self.failed: list[str] = []  # ids of requests that finish with an error
+        self.result_fetches: dict[str, int] = {}  # answers of the result endpoint, per request id
         # Turns each result's natural image URL into another (another host, a redirect...); None: as is.
         self.image_url: Callable[[str], str] | None = None
         self._rng = random.Random(1)
@@ -156,7 +158,9 @@ class FakeFal:
             self.latency, self.data_urls, self.downloads, self.status_polls = 0.0, False, 0, 0
             self.listings, self.submit_reply_delay = 0, 0.0
             self.flaky, self._rng = 0.0, random.Random(1)
-            self.nsfw_results, self.fail_every, self.failure_status, self.image_url = 0, 0, 500, None
+            self.nsfw_results, self.fail_every, self.fail_next, self.failure_status = 0, 0, 0, 500
+            self.image_url = None
+            self.result_fetches.clear()
             for seq in (self.fail_statuses, self.submissions, self.rejected, self.cancelled, self.reply_faults):
                 seq.clear()
             for seq in (self.lost_replies, self.failed):
@@ -201,6 +205,8 @@ class FakeFal:
             job = _Job(uuid.uuid4().hex, base, arguments, time.monotonic(), self.latency, time.time())
             self._jobs[job.request_id] = job
             job.failed = bool(self.fail_every) and len(self.submissions) % self.fail_every == self.fail_every - 1
+            if self.fail_next > 0:
+                job.failed, self.fail_next = True, self.fail_next - 1
             if job.failed:
                 self.failed.append(job.request_id)
             self.submissions.append(
@@ -216,9 +222,8 @@ class FakeFal:
             delay = self.submit_reply_delay
             fault = self.reply_faults.pop(0) if self.reply_faults else None
             if fault is not None:
-                self.lost_replies.append(
-                    job.request_id
-                )  # Real fal has drawn the picture by the time the request completes, and its CDN serves a
+                self.lost_replies.append(job.request_id)
+        # Real fal has drawn the picture by the time the request completes, and its CDN serves a
         # finished file: the fake paints it in a thread just before it is due (not at once, which
         # would pile every picture of a burst onto the cores at the same moment), so a download
         # does not wait for Pillow on this server's event loop.
@@ -263,6 +268,8 @@ class FakeFal:
             return _failure_answer(job, 499, {"error": "Request was cancelled", "error_type": "client_cancelled"})
         if not job.done:
             return _detail(400, "Request is still in progress")
+        with self._lock:
+            self.result_fetches[job.request_id] = self.result_fetches.get(job.request_id, 0) + 1
         if job.failed:
             return _failure_answer(job, self.failure_status, self._failure(job))
         return JSONResponse(self._result_of(job), headers={"x-fal-request-id": job.request_id})
