@@ -30,9 +30,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from ._serve import ServerThread
+from .fal_faults import CANCELLED, DroppedAnswer, failure_answer, failure_of
 from .fal_listing import BadQuery, Listed, list_requests
 
 # fal's own named sizes, so callers that send a preset string still get a sensible image.
@@ -230,7 +230,7 @@ class FakeFal:
         asyncio.get_running_loop().call_later(max(0.0, job.latency - _PAINT_AHEAD), self._paint, job)
         await asyncio.sleep(delay)
         if fault == "drop":
-            return _DroppedAnswer()
+            return DroppedAnswer()
         if fault is not None:
             return _detail(fault, "Internal Server Error")
         return JSONResponse(
@@ -249,9 +249,9 @@ class FakeFal:
         if job.cancelled:
             # Invented detail: real fal's post-cancel status is not documented precisely; the error
             # type is the one fal documents for a request its client cancelled.
-            body.update(status="COMPLETED", metrics={}, error="Request was cancelled", error_type="client_cancelled")
+            body.update(status="COMPLETED", metrics={}, **CANCELLED)
         elif job.done and job.failed:
-            body.update(status="COMPLETED", metrics={}, **self._failure(job))
+            body.update(status="COMPLETED", metrics={}, **failure_of(self.failure_status))
         elif job.done:
             body.update(status="COMPLETED", metrics={"inference_time": job.latency})
         elif time.monotonic() < job.submitted_at + job.latency / 2:
@@ -265,20 +265,14 @@ class FakeFal:
         if isinstance(job, JSONResponse):
             return job
         if job.cancelled:
-            return _failure_answer(job, 499, {"error": "Request was cancelled", "error_type": "client_cancelled"})
+            return failure_answer(job.request_id, 499, CANCELLED)
         if not job.done:
             return _detail(400, "Request is still in progress")
         with self._lock:
             self.result_fetches[job.request_id] = self.result_fetches.get(job.request_id, 0) + 1
         if job.failed:
-            return _failure_answer(job, self.failure_status, self._failure(job))
+            return failure_answer(job.request_id, self.failure_status, failure_of(self.failure_status))
         return JSONResponse(self._result_of(job), headers={"x-fal-request-id": job.request_id})
-
-    def _failure(self, job: _Job) -> dict[str, Any]:
-        """What fal says of a request that ran and failed: a model's own refusal (4xx) or a runner's error."""
-        if 400 <= self.failure_status < 500:
-            return {"error": "Unprocessable Entity", "error_type": None}
-        return {"error": "Internal Server Error", "error_type": "runner_server_error"}
 
     async def _cancel(self, request: Request) -> JSONResponse:
         job = self._lookup(request)
@@ -374,39 +368,6 @@ class FakeFal:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-
-class _DroppedAnswer(Response):
-    """An answer cut off midway: the connection closes and the client never learns the request id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = [(b"content-type", b"application/json"), (b"content-length", b"400")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b'{"status": "IN_QUEUE", "requ', "more_body": True})
-        # Returning with the body unfinished makes uvicorn close the connection.
-
-
-def _failure_answer(job: _Job, status: int, failure: dict[str, Any]) -> JSONResponse:
-    """The result endpoint's answer for a request that ended with an error (fal's request-error shape)."""
-    if 400 <= status < 500 and status != 499:  # a model's validation error: a list of typed errors
-        detail: Any = [
-            {
-                "loc": ["body", "prompt"],
-                "msg": "The prompt was flagged by the content checker",
-                "type": "content_policy_violation",
-            }
-        ]
-    else:
-        detail = failure["error"]
-    headers = {"x-fal-request-id": job.request_id}
-    if failure.get("error_type"):
-        headers["x-fal-error-type"] = failure["error_type"]
-    return JSONResponse(
-        {"detail": detail, "error_type": failure.get("error_type")}, status_code=status, headers=headers
-    )
 
 
 def _detail(status: int, message: str) -> JSONResponse:
