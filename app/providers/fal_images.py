@@ -213,7 +213,7 @@ class FalImageModel:
             return await call()
 
     async def _resume(self, request_id: str) -> dict | None:
-        """The result of a request an earlier attempt submitted, or None when it is gone or was cancelled."""
+        """The result of a request an earlier attempt submitted, or None when it is gone; raises FailedGeneration."""
         handle = await self._fal.get_handle(self.model, request_id)
         try:
             return await self._result(handle)

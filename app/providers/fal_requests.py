@@ -11,6 +11,10 @@ The listing shows requests once they have ended, so one not found may still be r
 looked for again every few seconds until the intent is `IMAGE_TIMEOUT_SECONDS` old, the time after
 which the service gives up on any picture; then nothing is found and the panel is submitted anew.
 A listing the key may not read (401/403/404) is logged and treated the same way.
+
+A submission whose answer was lost in a running process (fal_submission.py) is looked for the
+same way, for a shorter, learned time (FalImageModel._lost_reply_wait). A request that ended with
+an error is never the one looked for: it has no picture, and the panel needs a new request.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ class FalRequestFinder:
         self._give_up_after = timedelta(seconds=settings.image_timeout_seconds)
         self._policy = policy
         self._key = settings.fal_api_key
-        # Made at the first lookup, which only a crash calls for: an HTTPS client costs ~50 ms to make.
+        # Made at the first lookup (after a crash or a lost answer): an HTTPS client costs ~50 ms to make.
         self._http: httpx.AsyncClient | None = None
 
     async def find(
