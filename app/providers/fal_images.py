@@ -86,7 +86,7 @@ class FalImageModel:
             "output_format": "png",
         }
         try:
-            result = await self._generation(request, arguments)
+            result = await self._generation(request, self.model, arguments)
         except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
             raise ProviderError(f"fal.ai request failed: {exc}") from exc
         images = result.get("images") if isinstance(result, dict) else None
@@ -107,22 +107,22 @@ class FalImageModel:
             source_url=None if url.startswith("data:") else url,
         )
 
-    async def _generation(self, request: ImageRequest, arguments: dict) -> dict:
-        """The result of a request that succeeded: an earlier attempt's if it can be collected, else a new one's.
+    async def _generation(self, request: ImageRequest, endpoint: str, arguments: dict) -> dict:
+        """A successful result of `endpoint`: an earlier attempt's request if it can be collected, else a new one's.
 
         A request fal finished with an error is submitted again as a new request (same seed), up
         to `RETRY_ATTEMPTS` requests in all: asking again for a failed result gets the same error.
         """
         failed: list[str] = []
         try:
-            result = await self._earlier_result(request, arguments)
+            result = await self._earlier_result(request, endpoint, arguments)
         except FailedGeneration as exc:
             log.warning("%s; submitting the panel again", exc)
             failed.append(exc.request_id)
             result = None
         while result is None:
             try:
-                handle, submitted = await self._submit(request, arguments, failed)
+                handle, submitted = await self._submit(request, endpoint, arguments, failed)
                 result = await self._result(handle, submitted)
             except FailedGeneration as exc:
                 failed.append(exc.request_id)
@@ -133,17 +133,17 @@ class FalImageModel:
                 await asyncio.sleep(delay)
         return result
 
-    async def _earlier_result(self, request: ImageRequest, arguments: dict) -> dict | None:
+    async def _earlier_result(self, request: ImageRequest, endpoint: str, arguments: dict) -> dict | None:
         """The result of the request an earlier attempt submitted (known by id, or found by its intent), or None."""
         resume_id = request.resume_id
         unconfirmed = request.unconfirmed
         if resume_id is None and unconfirmed is not None and unconfirmed.seed == request.seed:
-            resume_id = await self._finder.find(self.model, arguments, unconfirmed)
+            resume_id = await self._finder.find(endpoint, arguments, unconfirmed)
             await _tell(request, resume_id)  # found: recorded; not found: the intent is void
-        return await self._resume(resume_id) if resume_id else None
+        return await self._resume(endpoint, resume_id) if resume_id else None
 
     async def _submit(
-        self, request: ImageRequest, arguments: dict, failed: list[str]
+        self, request: ImageRequest, endpoint: str, arguments: dict, failed: list[str]
     ) -> tuple[fal_client.AsyncRequestHandle, float | None]:
         """A request for the panel that fal has taken, and when it was submitted (None: found, not timed).
 
@@ -157,14 +157,14 @@ class FalImageModel:
             submitted = time.monotonic()
             try:
                 handle = await retrying(
-                    lambda: submit(self._poller.http, self.model, arguments), self._policy, "fal.ai submit"
+                    lambda: submit(self._poller.http, endpoint, arguments), self._policy, "fal.ai submit"
                 )
             except LostReply as lost:
                 log.warning("fal.ai's answer to a submission was lost (%s): looking for the request", lost)
-                found = await self._finder.find(self.model, arguments, intent, self._lost_reply_wait(), failed)
+                found = await self._finder.find(endpoint, arguments, intent, self._lost_reply_wait(), failed)
                 await _tell(request, found)
                 if found is not None:
-                    return await self._fal.get_handle(self.model, found), None
+                    return await self._fal.get_handle(endpoint, found), None
                 continue
             except ProviderError:  # refused, or never taken (retries spent on 429s, refused connections)
                 await _tell(request, None)  # fal queued nothing: the intent is void
@@ -212,9 +212,9 @@ class FalImageModel:
         async with self._poller.in_flight:
             return await call()
 
-    async def _resume(self, request_id: str) -> dict | None:
+    async def _resume(self, endpoint: str, request_id: str) -> dict | None:
         """The result of a request an earlier attempt submitted, or None when it is gone; raises FailedGeneration."""
-        handle = await self._fal.get_handle(self.model, request_id)
+        handle = await self._fal.get_handle(endpoint, request_id)
         try:
             return await self._result(handle)
         except fal_client.client.FalClientHTTPError as exc:
