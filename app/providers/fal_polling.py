@@ -55,6 +55,10 @@ class PollSchedule:
         """Seconds after submission before which a request is not polled (0: poll at once)."""
         return min(self._recent) * _WAKE_FRACTION if self._recent else 0.0
 
+    def slowest(self) -> float | None:
+        """The longest recent image time, or None before the first image has been timed."""
+        return max(self._recent) if self._recent else None
+
     def fine_interval(self) -> float:
         """The polling interval once a request may be done."""
         return max(_FINE_INTERVAL, min(self._recent) / 40) if self._recent else _FIRST_INTERVAL
@@ -94,6 +98,11 @@ class FalPoller:
         )
         self.schedule = PollSchedule()
         self._waiting = 0  # requests being polled right now
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The client behind the polls, for the submissions too: it holds the key and the in-flight slots."""
+        return self._client
 
     def adopt(self, handle: fal_client.AsyncRequestHandle) -> fal_client.AsyncRequestHandle:
         """The same request, polled (and cancelled) over this poller's connections."""

@@ -11,13 +11,17 @@ The listing shows requests once they have ended, so one not found may still be r
 looked for again every few seconds until the intent is `IMAGE_TIMEOUT_SECONDS` old, the time after
 which the service gives up on any picture; then nothing is found and the panel is submitted anew.
 A listing the key may not read (401/403/404) is logged and treated the same way.
+
+A submission whose answer was lost in a running process (fal_submission.py) is looked for the
+same way, for a shorter, learned time (FalImageModel._lost_reply_wait). A request that ended with
+an error is never the one looked for: it has no picture, and the panel needs a new request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,16 +48,29 @@ class FalRequestFinder:
         self._give_up_after = timedelta(seconds=settings.image_timeout_seconds)
         self._policy = policy
         self._key = settings.fal_api_key
-        # Made at the first lookup, which only a crash calls for: an HTTPS client costs ~50 ms to make.
+        # Made at the first lookup (after a crash or a lost answer): an HTTPS client costs ~50 ms to make.
         self._http: httpx.AsyncClient | None = None
 
-    async def find(self, endpoint: str, arguments: Mapping[str, Any], intent: ImageIntent) -> str | None:
-        """The id of the request of `endpoint` with these arguments sent since `intent`, or None when there is none."""
-        deadline = intent.at + self._give_up_after
+    async def find(
+        self,
+        endpoint: str,
+        arguments: Mapping[str, Any],
+        intent: ImageIntent,
+        give_up_after: timedelta | None = None,
+        exclude: Collection[str] = (),
+    ) -> str | None:
+        """The id of the request of `endpoint` with these arguments sent since `intent`, or None when there is none.
+
+        It is looked for until the intent is `give_up_after` old (`IMAGE_TIMEOUT_SECONDS` by default);
+        requests in `exclude`, and requests that ended with an error, are not the one looked for.
+        """
+        deadline = intent.at + (self._give_up_after if give_up_after is None else give_up_after)
         while True:
             try:
                 found = await retrying(
-                    lambda: self._search(endpoint, arguments, intent.at - _CLOCK_SKEW), self._policy, "fal.ai listing"
+                    lambda: self._search(endpoint, arguments, intent.at - _CLOCK_SKEW, exclude),
+                    self._policy,
+                    "fal.ai listing",
                 )
             except _Unreadable as exc:
                 log.warning("cannot read fal.ai's request listing (%s): submitting the picture again", exc)
@@ -67,7 +84,9 @@ class FalRequestFinder:
                 return None
             await asyncio.sleep(min(_LOOK_AGAIN_SECONDS, left))
 
-    async def _search(self, endpoint: str, arguments: Mapping[str, Any], since: datetime) -> str | None:
+    async def _search(
+        self, endpoint: str, arguments: Mapping[str, Any], since: datetime, exclude: Collection[str]
+    ) -> str | None:
         params: dict[str, str] = {
             "endpoint_id": endpoint,
             "start": since.isoformat(),
@@ -77,9 +96,9 @@ class FalRequestFinder:
         for _ in range(_MAX_PAGES):
             page = await self._page(params)
             for item in page.get("items") or ():
-                if isinstance(item, dict) and _same_input(item.get("json_input"), arguments):
+                if isinstance(item, dict) and _same_input(item.get("json_input"), arguments) and _succeeded(item):
                     request_id = item.get("request_id")
-                    if isinstance(request_id, str) and request_id:
+                    if isinstance(request_id, str) and request_id and request_id not in exclude:
                         return request_id
             if not page.get("has_more") or not page.get("next_cursor"):
                 return None
@@ -123,3 +142,9 @@ def _same_input(json_input: object, arguments: Mapping[str, Any]) -> bool:
         and json_input.get("prompt") == arguments["prompt"]
         and json_input.get("seed") == arguments["seed"]
     )
+
+
+def _succeeded(item: Mapping[str, Any]) -> bool:
+    # A request that ended with an error (or was cancelled) has no picture to collect: another is needed.
+    status = item.get("status_code")
+    return not isinstance(status, int) or status < 400

@@ -33,10 +33,13 @@ class SubmissionLog:
         self._unwritten: dict[UUID, list[Callable[[Job], None]]] = {}
 
     async def intend(self, job_id: UUID, scene_id: int, seed: int) -> None:
-        """Store that panel `scene_id` of the job is about to be requested with `seed`."""
+        """Store that panel `scene_id` is about to be requested with `seed`, in place of any earlier request."""
 
         def change(job: Job) -> None:
             job.image_intents[scene_id] = ImageIntent(seed=seed)  # timed as it is written: before the submit
+            # A panel has one request in flight: an earlier one (it failed, or its picture was flagged)
+            # is done with, and must not be resumed instead of looking for this one after a crash.
+            job.image_requests.pop(scene_id, None)
 
         await self._write(job_id, change)
 

@@ -27,7 +27,7 @@ class Listed:
     endpoint_id: str
     sent_at: float  # wall-clock seconds
     ended_at: float
-    cancelled: bool
+    status_code: int  # 200; 499 cancelled; another when it ended with an error
     json_input: dict[str, Any]
     json_output: Callable[[], dict[str, Any]]
 
@@ -68,12 +68,12 @@ def _item(request: Listed, with_payloads: bool) -> dict[str, Any]:
         "sent_at": _iso(request.sent_at),
         "started_at": _iso(request.sent_at),
         "ended_at": _iso(request.ended_at),
-        "status_code": 499 if request.cancelled else 200,
+        "status_code": request.status_code,
         "duration": round(request.ended_at - request.sent_at, 3),
     }
     if with_payloads:
         item["json_input"] = request.json_input
-        item["json_output"] = None if request.cancelled else request.json_output()
+        item["json_output"] = request.json_output() if request.status_code == 200 else None
     return item
 
 

@@ -1,4 +1,11 @@
-"""A fake fal.ai queue server (HTTPS, throwaway CA) that renders real PNGs with Pillow."""
+"""A fake fal.ai queue server (HTTPS, throwaway CA) that renders real PNGs with Pillow.
+
+Besides the happy path it fails the ways fal.ai does, each on a knob: a submission refused or
+rate-limited before it is queued (`fail_statuses`, `flaky`), a submission queued whose answer is
+lost (`reply_faults`: a 5xx or a dropped connection after acceptance), a request that runs and
+finishes with an error (`fail_every`), and result URLs on other hosts or behind redirects
+(`image_url`, and the `/redirect/...` route).
+"""
 
 from __future__ import annotations
 
@@ -12,18 +19,20 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import trustme
 from PIL import Image, ImageDraw
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ._serve import ServerThread
+from .fal_faults import CANCELLED, DroppedAnswer, failure_answer, failure_of
 from .fal_listing import BadQuery, Listed, list_requests
 
 # fal's own named sizes, so callers that send a preset string still get a sensible image.
@@ -56,6 +65,7 @@ class _Job:
     latency: float
     sent_at: float  # wall clock, for the request listing
     cancelled: bool = False
+    failed: bool = False  # finishes with an error (see FakeFal.fail_every)
     result: dict[str, Any] | None = None
     # The first picture, drawn while the request "runs" (see FakeFal._draw_soon).
     png: concurrent.futures.Future[bytes] | None = None
@@ -72,7 +82,21 @@ class FakeFal:
         self.latency: float = 0.0
         self.data_urls: bool = False
         self.fail_statuses: list[int] = []
-        self.flaky: float = 0.0  # chance that a submission fails with 429 or 500 (seeded, so runs repeat)
+        # Chance that a submission fails (seeded, so runs repeat): half of the time with 429 before it
+        # is queued, half of the time with 500 after it was queued (fal took it; its answer is lost).
+        self.flaky: float = 0.0
+        # The next submissions are queued, then answered with this status or their connection dropped.
+        self.reply_faults: list[int | Literal["drop"]] = []
+        self.lost_replies: list[str] = []  # ids of requests queued whose answer was a reply fault
+        # Every n-th request queued (1-based, counted since reset) runs and finishes with an error:
+        # status COMPLETED with `error`, its result endpoint answering `failure_status`. 0: none.
+        self.fail_every: int = 0
+        self.fail_next: int = 0  # the next N requests queued finish with an error, too
+        self.failure_status: int = 500
+        self.failed: list[str] = []  # ids of requests that finish with an error
+        self.result_fetches: dict[str, int] = {}  # answers of the result endpoint, per request id
+        # Turns each result's natural image URL into another (another host, a redirect...); None: as is.
+        self.image_url: Callable[[str], str] | None = None
         self._rng = random.Random(1)
         self.nsfw_results: int = 0  # the next N results come back with has_nsfw_concepts: [true]
         self.submissions: list[dict[str, Any]] = []
@@ -95,6 +119,7 @@ class FakeFal:
         app = Starlette(
             routes=[
                 Route("/files/{name}", self._file, methods=["GET"]),
+                Route("/redirect/{hops:int}/{name}", self._redirect, methods=["GET"]),
                 Route("/v1/models/requests/by-endpoint", self._list, methods=["GET"]),
                 Route("/{base:path}/requests/{request_id}/status", self._status, methods=["GET"]),
                 Route("/{base:path}/requests/{request_id}/cancel", self._cancel, methods=["PUT"]),
@@ -133,8 +158,12 @@ class FakeFal:
             self.latency, self.data_urls, self.downloads, self.status_polls = 0.0, False, 0, 0
             self.listings, self.submit_reply_delay = 0, 0.0
             self.flaky, self._rng = 0.0, random.Random(1)
-            self.nsfw_results = 0
-            for seq in (self.fail_statuses, self.submissions, self.rejected, self.cancelled):
+            self.nsfw_results, self.fail_every, self.fail_next, self.failure_status = 0, 0, 0, 500
+            self.image_url = None
+            self.result_fetches.clear()
+            for seq in (self.fail_statuses, self.submissions, self.rejected, self.cancelled, self.reply_faults):
+                seq.clear()
+            for seq in (self.lost_replies, self.failed):
                 seq.clear()
             self._jobs.clear()
 
@@ -164,14 +193,22 @@ class FakeFal:
         parts = application.split("/")
         base = "/".join(parts[: 3 if parts[0] in _NAMESPACES else 2])
         with self._lock:
-            if not self.fail_statuses and self._rng.random() < self.flaky:
-                self.fail_statuses.append(self._rng.choice((429, 500)))
+            if not self.fail_statuses and not self.reply_faults and self._rng.random() < self.flaky:
+                if self._rng.random() < 0.5:
+                    self.fail_statuses.append(429)
+                else:
+                    self.reply_faults.append(500)
             if self.fail_statuses:
                 status = self.fail_statuses.pop(0)
                 self.rejected.append(status)
                 return _detail(status, f"Injected failure with HTTP status {status}")
             job = _Job(uuid.uuid4().hex, base, arguments, time.monotonic(), self.latency, time.time())
             self._jobs[job.request_id] = job
+            job.failed = bool(self.fail_every) and len(self.submissions) % self.fail_every == self.fail_every - 1
+            if self.fail_next > 0:
+                job.failed, self.fail_next = True, self.fail_next - 1
+            if job.failed:
+                self.failed.append(job.request_id)
             self.submissions.append(
                 {
                     "request_id": job.request_id,
@@ -183,14 +220,22 @@ class FakeFal:
                 }
             )
             delay = self.submit_reply_delay
+            fault = self.reply_faults.pop(0) if self.reply_faults else None
+            if fault is not None:
+                self.lost_replies.append(job.request_id)
         # Real fal has drawn the picture by the time the request completes, and its CDN serves a
         # finished file: the fake paints it in a thread just before it is due (not at once, which
         # would pile every picture of a burst onto the cores at the same moment), so a download
         # does not wait for Pillow on this server's event loop.
         asyncio.get_running_loop().call_later(max(0.0, job.latency - _PAINT_AHEAD), self._paint, job)
         await asyncio.sleep(delay)
+        if fault == "drop":
+            return DroppedAnswer()
+        if fault is not None:
+            return _detail(fault, "Internal Server Error")
         return JSONResponse(
-            {"status": "IN_QUEUE", "request_id": job.request_id, "queue_position": 0, **self._urls(job)}
+            {"status": "IN_QUEUE", "request_id": job.request_id, "queue_position": 0, **self._urls(job)},
+            headers={"x-fal-request-id": job.request_id},
         )
 
     async def _status(self, request: Request) -> JSONResponse:
@@ -202,8 +247,11 @@ class FakeFal:
         logs = [] if request.query_params.get("logs", "").lower() in ("1", "true") else None
         body: dict[str, Any] = {"request_id": job.request_id, **self._urls(job), "logs": logs}
         if job.cancelled:
-            # Invented detail: real fal's post-cancel status is not documented precisely.
-            body.update(status="COMPLETED", metrics={}, error="Request was cancelled", error_type="cancelled")
+            # Invented detail: real fal's post-cancel status is not documented precisely; the error
+            # type is the one fal documents for a request its client cancelled.
+            body.update(status="COMPLETED", metrics={}, **CANCELLED)
+        elif job.done and job.failed:
+            body.update(status="COMPLETED", metrics={}, **failure_of(self.failure_status))
         elif job.done:
             body.update(status="COMPLETED", metrics={"inference_time": job.latency})
         elif time.monotonic() < job.submitted_at + job.latency / 2:
@@ -217,10 +265,14 @@ class FakeFal:
         if isinstance(job, JSONResponse):
             return job
         if job.cancelled:
-            return _detail(400, "Request was cancelled")
+            return failure_answer(job.request_id, 499, CANCELLED)
         if not job.done:
             return _detail(400, "Request is still in progress")
-        return JSONResponse(self._result_of(job))
+        with self._lock:
+            self.result_fetches[job.request_id] = self.result_fetches.get(job.request_id, 0) + 1
+        if job.failed:
+            return failure_answer(job.request_id, self.failure_status, failure_of(self.failure_status))
+        return JSONResponse(self._result_of(job), headers={"x-fal-request-id": job.request_id})
 
     async def _cancel(self, request: Request) -> JSONResponse:
         job = self._lookup(request)
@@ -244,7 +296,7 @@ class FakeFal:
                     endpoint_id=submission["application"],
                     sent_at=job.sent_at,
                     ended_at=job.sent_at + job.latency,
-                    cancelled=job.cancelled,
+                    status_code=499 if job.cancelled else self.failure_status if job.failed else 200,
                     json_input=job.arguments,
                     json_output=lambda job=job: self._result_of(job),
                 )
@@ -260,12 +312,19 @@ class FakeFal:
         stem, _, ext = request.path_params["name"].rpartition(".")
         request_id, _, index = stem.partition("-")
         job = self._jobs.get(request_id)
-        if ext != "png" or job is None or not job.done or job.cancelled:
+        if ext != "png" or job is None or not job.done or job.cancelled or job.failed:
             return _detail(404, "Not Found")
         png = job.png.result() if job.png is not None and not index else _render_png(job, int(index or 0))
         with self._lock:
             self.downloads += 1
         return Response(png, media_type="image/png")
+
+    async def _redirect(self, request: Request) -> Response:
+        """`hops` more redirects, then to the file (or to the `to` query parameter, wherever that points)."""
+        hops, name = request.path_params["hops"], request.path_params["name"]
+        if hops > 0:
+            return RedirectResponse(f"/redirect/{hops - 1}/{name}?{request.url.query}", status_code=302)
+        return RedirectResponse(request.query_params.get("to", f"/files/{name}"), status_code=302)
 
     def _result_of(self, job: _Job) -> dict[str, Any]:
         """The job's result, the same however often and wherever it is asked for."""
@@ -282,6 +341,7 @@ class FakeFal:
                 url = "data:image/png;base64," + base64.b64encode(_render_png(job, i)).decode("ascii")
             else:
                 url = f"https://{self.host}/files/{job.request_id}{f'-{i}' if i else ''}.png"
+                url = self.image_url(url) if self.image_url is not None else url
             images.append({"url": url, "width": width, "height": height, "content_type": "image/png"})
         with self._lock:
             nsfw = self.nsfw_results > 0

@@ -293,3 +293,27 @@ async def test_fal_failures_and_auth(fake_fal: FakeFal) -> None:
         response = await http.post(f"https://{fake_fal.host}/fal-ai/flux/schnell", json=_flux_args("x"))
     assert response.status_code == 401
     assert "detail" in response.json()
+
+
+@pytest.mark.anyio
+async def test_fal_failed_run_and_lost_answer(fake_fal: FakeFal) -> None:
+    import fal_client
+
+    fake_fal.fail_next = 1
+    async with _fal_client() as client:
+        handle = await client.submit("fal-ai/flux/schnell", _flux_args("a cloud that fails"))
+        with pytest.raises(fal_client.FalClientHTTPError) as excinfo:
+            await handle.get()  # the SDK fetches the result of a COMPLETED request, error or not
+        status = await handle.status()
+    assert (excinfo.value.status_code, excinfo.value.error_type) == (500, "runner_server_error")
+    assert isinstance(status, fal_client.Completed)
+    assert (status.error, status.error_type) == ("Internal Server Error", "runner_server_error")
+    assert fake_fal.failed == [handle.request_id]
+
+    fake_fal.reply_faults = ["drop"]
+    async with _fal_client() as client:
+        await client.submit("fal-ai/flux/schnell", _flux_args("a cloud whose answer is lost"))
+    # The SDK sent it again after the dropped answer, and fal queued it twice: the reason
+    # FalImageModel submits by itself (app/providers/fal_submission.py).
+    assert len(fake_fal.submissions) == 3
+    assert len(fake_fal.lost_replies) == 1

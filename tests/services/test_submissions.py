@@ -39,3 +39,16 @@ async def test_ids_arriving_apart_are_each_written(tmp_path: Path) -> None:
     assert (await data.get_job(job.id)).image_requests == {1: "first"}
     await log.remember(job.id, 2, "second")
     assert (await data.get_job(job.id)).image_requests == {1: "first", 2: "second"}
+
+
+async def test_a_new_intent_replaces_the_panels_earlier_request(tmp_path: Path) -> None:
+    data = DataManager(tmp_path)
+    await data.open()
+    job = await add_unfinished_job(data)
+    log = SubmissionLog(data)
+    await log.remember(job.id, 1, "failed-run")
+    await log.remember(job.id, 2, "other-panel")
+    await log.intend(job.id, 1, seed=7)  # panel 1 drawn again: a crash now must look for the new request
+    stored = await data.get_job(job.id)
+    assert stored.image_requests == {2: "other-panel"}
+    assert stored.image_intents[1].seed == 7
