@@ -5,9 +5,10 @@ each figure of the panel's composition stands (`places`), so it is a pure functi
 composition, dialogue) -> layout, which can be re-run after a redraw. `plan` finds the layout and
 `render` draws it. Balloons and captions keep off faces, prefer calm regions near and above their
 speaker (`costs`), and keep reading order (left to right, top to bottom in dialogue order); a tail
-ends just outside its speaker's head. The type shrinks until everything fits, covering at most a
-third of the panel. Words that do not fit even at the smallest size are shortened with an ellipsis,
-never clipped; only then may lettering cover part of a face.
+ends just outside its speaker's head. The type is the largest size at which everything fits,
+covering at most a third of the panel (earlier items moved when they leave no room for later
+ones). Only when nothing fits clear of the faces even at the smallest size may lettering cover
+part of one; words that still do not fit are shortened with an ellipsis, never clipped.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from PIL import Image, ImageDraw
 
 from app.models.records import Composition
 from app.rendering import balloons
+from app.rendering.balloons import Box
 from app.rendering.costs import CostField
 from app.rendering.fonts import font_for, normalize
 from app.rendering.picture import Reading, read_picture
-from app.rendering.placement import Arranger, Item
+from app.rendering.placement import Arranger, Item, Kind
 from app.rendering.places import Place, find, places
 from app.rendering.png import encode_png
 from app.rendering.text import Speech, parse_dialogue, shorten
@@ -55,23 +57,75 @@ class Layout:
         return sum(item.box.area for item in self.items) + tails
 
 
-def _arrange(
-    field: CostField, title: str, speeches: list[Speech], where: list[Place], size: int, faces_allowed: bool
-) -> Layout | None:
-    arranger = Arranger(field, size, faces_allowed)
-    if title and not arranger.add("caption", title):
-        return None
+_ALTERNATIVES = 3  # other places tried for an item when those after it do not fit
+_BUDGET = 12  # searches for places per text size, so a panel that cannot fit gives up quickly
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: Kind
+    text: str
+    head: Box | None = None
+    speaker: str | None = None
+
+
+def _entries(title: str, speeches: list[Speech], where: list[Place]) -> list[_Entry]:
+    entries = [_Entry("caption", title)] if title else []
     for speech in speeches:
         if speech.speaker is None:
-            placed = arranger.add("narration", speech.text)
+            entries.append(_Entry("narration", speech.text))
         else:
             place = find(where, speech.speaker)  # None: not in the picture, so the balloon gets no tail
             head = place.head if place else None
-            placed = arranger.add("balloon", f"{speech.speaker}: {speech.text}", head, speech.speaker)
-        if not placed:
-            return None
+            entries.append(_Entry("balloon", f"{speech.speaker}: {speech.text}", head, speech.speaker))
+    return entries
+
+
+def _fill(arranger: Arranger, entries: list[_Entry], budget: list[int], search: bool) -> bool:
+    """Place `entries` after what is placed; with `search`, when one does not fit, move the one before it."""
+    if not entries:
+        return True
+    if budget[0] <= 0:
+        return False
+    budget[0] -= 1
+    first, rest = entries[0], entries[1:]
+    # The best place alone while everything fits: alternatives are only looked for when something after fails.
+    for limit in (1, _ALTERNATIVES + 1) if rest and search else (1,):
+        for index, item in enumerate(arranger.candidates(first.kind, first.text, first.head, first.speaker, limit)):
+            if limit > 1 and index == 0:
+                continue  # tried already
+            arranger.push(item)
+            if _fill(arranger, rest, budget, search):
+                return True
+            arranger.pop()
+    return False
+
+
+def _arrange(field: CostField, entries: list[_Entry], size: int, faces_allowed: bool, search: bool) -> Layout | None:
+    arranger = Arranger(field, size, faces_allowed)
+    if not _fill(arranger, entries, [_BUDGET if search else len(entries)], search):
+        return None
     layout = Layout(field.reading.width, field.reading.height, tuple(arranger.items), arranger.stroke)
     return layout if layout.covered <= layout.width * layout.height * MAX_COVER else None
+
+
+def _largest_fit(
+    field: CostField, entries: list[_Entry], sizes: list[int], faces_allowed: bool, search: bool
+) -> Layout | None:
+    """The layout at the largest of `sizes` (largest first) that fits, bisected: smaller type fits where larger does."""
+    layout = _arrange(field, entries, sizes[0], faces_allowed, search)
+    if layout is not None:
+        return layout
+    low, high = 1, len(sizes)  # sizes[:low] do not fit; the answer is in sizes[low:high]
+    best = None
+    while low < high:
+        middle = (low + high) // 2
+        layout = _arrange(field, entries, sizes[middle], faces_allowed, search)
+        if layout is None:
+            low = middle + 1
+        else:
+            best, high = layout, middle
+    return best
 
 
 def plan(reading: Reading, title: str, dialogue: str, composition: Composition | None = None) -> Layout:
@@ -83,17 +137,18 @@ def plan(reading: Reading, title: str, dialogue: str, composition: Composition |
     short = min(width, height)
     field = CostField(reading, max(4, round(short * 0.02)), [p.head for p in where if not p.seen])
     size, smallest = max(12, round(short * 0.055)), max(10, round(short * 0.026))
-    shortened = faces_allowed = False
+    sizes = [size]
+    while sizes[-1] > smallest:
+        sizes.append(max(smallest, sizes[-1] - max(1, sizes[-1] // 10)))
+    shortened = False
     while True:
-        layout = _arrange(field, title, speeches, where, size, faces_allowed)
-        if layout is not None:
-            return replace(layout, shortened=shortened, places=tuple(where))
-        if size > smallest:
-            size = max(smallest, size - max(1, size // 10))
-            continue
-        if not faces_allowed and reading.faces:  # the faces leave no room: cover as little of them as can be
-            faces_allowed = True
-            continue
+        entries = _entries(title, speeches, where)
+        # Each item at its own best place first; then searching other places for earlier items; only
+        # then, when the faces leave no room, covering as little of them as can be.
+        for faces_allowed, search in ((False, False), (False, True), *([(True, True)] if reading.faces else [])):
+            layout = _largest_fit(field, entries, sizes, faces_allowed, search)
+            if layout is not None:
+                return replace(layout, shortened=shortened, places=tuple(where))
         # Nothing fits at the smallest size: shorten the longest text, else drop the last speech.
         shortened = True
         texts = [title, *(s.text for s in speeches)]

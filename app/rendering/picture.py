@@ -1,6 +1,6 @@
 """Reading a panel's pixels before lettering it: where the faces are, and how busy each part is.
 
-Two detectors, because neither finds every face a children's comic draws (measured in the README,
+Three detectors, because none finds every face a children's comic draws (measured in the README,
 "Finished comics"):
 
 - OpenCV's frontal-face Haar cascade (shipped inside the opencv-python-headless wheel) finds
@@ -8,6 +8,7 @@ Two detectors, because neither finds every face a children's comic draws (measur
 - A skin-tone blob finder finds cartoon heads and photographic faces alike: a compact patch of skin
   chroma (light to dark tones: the test is on Cr/Cb, not brightness) with holes in it where the eyes
   and mouth are. Hands and arms have no holes; floors and walls are not compact.
+- `drawn_faces` finds faces in monochrome line art (manga, ink, pencil), which has no skin colour.
 
 Busy-ness is edge density plus local colour spread, at a reduced size: sky, walls and floors are
 calm, figures and props are busy. All of it runs in a render worker (`app/rendering/tasks.py`).
@@ -22,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from app.rendering.balloons import Box
+from app.rendering.drawn_faces import drawn_faces
 
 _MAP_SIDE = 192  # the busy map's longer side, in cells
 _FACE_SIDE = 384  # the longer side skin is looked for at
@@ -143,6 +145,8 @@ def read_picture(image: Image.Image) -> Reading:
     tiny, tiny_scale = _resized(small, _CASCADE_SIDE)
     found = cascade_faces(cv2.equalizeHist(cv2.cvtColor(tiny, cv2.COLOR_RGB2GRAY)), scale * tiny_scale)
     # Where the cascade found a face, its box is tighter than a skin blob's (which takes in the neck).
-    skin = [b for b in skin_faces(small, scale) if not any(_shared(b, f) >= 0.3 * f.area for f in found)]
-    faces = _merged(found + skin)
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    drawn = [_box(x - w * 0.12, y - h * 0.55, w * 1.24, h * 1.55, scale) for x, y, w, h in drawn_faces(grey)]
+    others = [b for b in skin_faces(small, scale) + drawn if not any(_shared(b, f) >= 0.3 * f.area for f in found)]
+    faces = _merged(found + others)
     return Reading(image.width, image.height, faces, busy_map(rgb))

@@ -100,8 +100,10 @@ class Arranger:
                 shapes.setdefault((item.box.width, item.box.height), item)
         return list(shapes.values())
 
-    def add(self, kind: Kind, text: str, head: Box | None = None, speaker: str | None = None) -> bool:
-        """Place one more item after the others; False when it does not fit anywhere."""
+    def candidates(
+        self, kind: Kind, text: str, head: Box | None = None, speaker: str | None = None, limit: int = 1
+    ) -> list[Item]:
+        """Up to `limit` places for one more item after the others, best first, no two on the same spot."""
         field = self.field
         earlier = [item.box for item in self.items]
         taken = [box.inflate(self.gap) for box in self._taken]
@@ -111,16 +113,15 @@ class Arranger:
             w, h = shape.box.width, shape.box.height
             rise = 0.15 if kind == "balloon" else 1.5
             costs, _, _ = field.price(w, h, taken, earlier, head, self.margin, self.faces_allowed, rise)
-            flat = costs.ravel()
-            for index in np.argsort(flat, kind="stable")[:_TRIES]:
-                if not np.isfinite(flat[index]):
-                    break
-                row, col = divmod(int(index), costs.shape[1])
-                options.append((float(flat[index]), row, col, shape))
+            for row, col in _best_places(costs, limit > 1):
+                options.append((float(costs[row, col]), row, col, shape))
         options.sort(key=lambda option: option[0])
-        for _, row, col, shape in options[:_TRIES]:
+        found: list[Item] = []
+        for _, row, col, shape in options[: _TRIES * limit]:
             x, y = round(col * field.cell), round(row * field.cell)
             box = Box(x, y, x + shape.box.width, y + shape.box.height)
+            if any(_same_spot(box, item.box) for item in found):
+                continue
             t = shape.text_box
             item = replace(shape, box=box, text_box=Box(x + t.x0, y + t.y0, x + t.x1, y + t.y1), speaker=speaker)
             if kind == "balloon":
@@ -135,7 +136,44 @@ class Arranger:
                     if not Box(0, 0, self.width, self.height).contains(balloons.tail_box(tail)):
                         continue
                     item = replace(item, tail=tail)
-            self.items.append(item)
-            self._taken.append(box.union(balloons.tail_box(item.tail)) if item.tail else box)
-            return True
-        return False
+            found.append(item)
+            if len(found) >= limit:
+                break
+        return found
+
+    def push(self, item: Item) -> None:
+        """Put a placed item after the others."""
+        self.items.append(item)
+        self._taken.append(item.box.union(balloons.tail_box(item.tail)) if item.tail else item.box)
+
+    def pop(self) -> None:
+        """Take the last item off again."""
+        self.items.pop()
+        self._taken.pop()
+
+    def add(self, kind: Kind, text: str, head: Box | None = None, speaker: str | None = None) -> bool:
+        """Place one more item after the others at its best place; False when it does not fit anywhere."""
+        found = self.candidates(kind, text, head, speaker)
+        if found:
+            self.push(found[0])
+        return bool(found)
+
+
+def _best_places(costs: np.ndarray, spread: bool) -> list[tuple[int, int]]:
+    """The cheapest finite places; with `spread`, also the cheapest in each sixth by sixth of the panel."""
+    flat = costs.ravel()
+    best = [divmod(int(i), costs.shape[1]) for i in np.argsort(flat, kind="stable")[:_TRIES] if np.isfinite(flat[i])]
+    if spread:
+        for band in np.array_split(np.arange(costs.shape[0]), 6):
+            for strip in np.array_split(np.arange(costs.shape[1]), 6):
+                if band.size and strip.size:
+                    block = costs[band[0] : band[-1] + 1, strip[0] : strip[-1] + 1]
+                    r, c = np.unravel_index(int(np.argmin(block)), block.shape)
+                    if np.isfinite(block[r, c]):
+                        best.append((int(band[0] + r), int(strip[0] + c)))
+    return best
+
+
+def _same_spot(a: Box, b: Box) -> bool:
+    shared = max(0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    return shared > 0.5 * min(a.area, b.area)

@@ -156,4 +156,11 @@ def gallery() -> list[Picture]:
         ),
         photo_close_up(),
         photo_in_scene(),
+        *_line_art(),
     ]
+
+
+def _line_art() -> list[Picture]:
+    from tests.rendering import line_art  # it builds on Person and Picture above
+
+    return [line_art.ink_sketch(), line_art.pencil_wash()]
