@@ -153,13 +153,18 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
-def start_service(env: dict[str, str], log_path: Path, timeout: float = 60.0) -> Service:
-    """Start the server and wait until `/health` answers; `ready_seconds` is process start to that answer."""
+def start_service(
+    env: dict[str, str], log_path: Path, timeout: float = 60.0, launcher: tuple[str, ...] = ("main.py",)
+) -> Service:
+    """Start the server and wait until `/health` answers; `ready_seconds` is process start to that answer.
+
+    `launcher`: what runs `serve` (`("-m", "bench.stalls")` for the stall watchdog).
+    """
     port = free_port()
     with log_path.open("ab") as log:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "main.py", "serve", "--port", str(port)],
+            [sys.executable, *launcher, "serve", "--port", str(port)],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
