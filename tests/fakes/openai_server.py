@@ -90,6 +90,8 @@ class FakeOpenAI:
         self.moderations: list[dict[str, Any]] = []
         # The next N structured replies carry `flag_word` in their text, as if the model wrote something unsafe.
         self.unsafe_replies: int = 0
+        # The next N structured replies stop at the token limit: half their JSON, `finish_reason` "length".
+        self.cut_off_replies: int = 0
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         app = Starlette(
@@ -122,6 +124,7 @@ class FakeOpenAI:
             self.requests.clear()
             self.flag_word, self.flag_category, self.moderation_status = "zzunsafe", "violence/graphic", None
             self.moderations.clear()
+            self.cut_off_replies = 0
             self.unsafe_replies = 0
 
     async def _completions(self, request: Request) -> JSONResponse:
@@ -164,7 +167,13 @@ class FakeOpenAI:
             self.unsafe_replies -= unsafe
         if unsafe:
             payload = _taint(payload, self.flag_word)
-        return self._reply(body, json.dumps(payload, ensure_ascii=False))
+        with self._lock:
+            cut = self.cut_off_replies > 0
+            self.cut_off_replies -= cut
+        content = json.dumps(payload, ensure_ascii=False)
+        if cut:
+            return self._reply(body, content[: len(content) // 2], finish_reason="length")
+        return self._reply(body, content)
 
     async def _moderations(self, request: Request) -> JSONResponse:
         try:
@@ -180,7 +189,7 @@ class FakeOpenAI:
         results = [_moderation(self.flag_word.lower() in text.lower(), self.flag_category) for text in texts]
         return JSONResponse({"id": f"modr-fake{next(self._ids)}", "model": body.get("model"), "results": results})
 
-    def _reply(self, body: dict[str, Any], content: str) -> JSONResponse:
+    def _reply(self, body: dict[str, Any], content: str, finish_reason: str = "stop") -> JSONResponse:
         prompt_tokens = max(1, len(json.dumps(body.get("messages", []))) // 4)
         completion_tokens = max(1, len(content) // 4)
         return JSONResponse(
@@ -194,7 +203,7 @@ class FakeOpenAI:
                         "index": 0,
                         "message": {"role": "assistant", "content": content, "refusal": None},
                         "logprobs": None,
-                        "finish_reason": "stop",
+                        "finish_reason": finish_reason,
                     }
                 ],
                 "usage": {
