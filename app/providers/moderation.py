@@ -83,6 +83,10 @@ class OpenAIModerator:
         self._fallback = WordListModerator()
         self._endpoint_missing = False
 
+    def warm_up(self) -> None:
+        """Import, in a worker thread, what the SDK would import on the event loop at the first check."""
+        _ = self._client.moderations  # a lazy import in the SDK
+
     async def check(self, texts: Sequence[str]) -> list[Verdict]:
         """One verdict per text, from one moderation request (the word list's when that is impossible)."""
         import openai  # loaded by __init__ already

@@ -69,6 +69,16 @@ class OpenAITextModel:
         # benchmark machine, for a value that never changes.
         self._formats: dict[type[BaseModel], ResponseFormat] = {}
 
+    def warm_up(self) -> None:
+        """Do ahead, in a worker thread, what the first request would do on the event loop.
+
+        The SDK imports its chat resources on first use (0.1-0.7 s of imports on the benchmark
+        machine, every request of the server waiting), and each response format is made once.
+        """
+        _ = self._client.chat.completions  # a lazy import in the SDK
+        for schema in (ComicScript, SceneRewrites, PanelPrompts):
+            self._response_format(schema)
+
     async def write_script(self, brief: StoryBrief) -> ComicScript:
         """A title and `brief.panel_count` scenes numbered 1..n."""
         cast = [{"name": member.name, "description": member.description} for member in brief.cast]

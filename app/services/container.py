@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from app.models.records import Providers
@@ -14,6 +15,7 @@ from app.services.finishing import Finisher
 from app.services.pipeline import Pipeline
 from app.services.prints import ComicPrints
 from app.services.runner import JobRunner
+from app.services.warm_up import start_warm_up
 from app.storage.data_manager import DataManager
 from config import Settings
 from external_services import ImageModel, TextModel, build_image_model, build_text_model
@@ -33,6 +35,7 @@ class Services:
     moderator: Moderator
     pool: CpuPool
     prints: ComicPrints
+    warming: asyncio.Task[None] | None = None  # see app/services/warm_up.py
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -56,11 +59,15 @@ class Services:
         events = JobEvents()
         data.listeners.append(events.publish)
         pool.start_after(data.checked())  # after the start-up scans; a render call before then starts it
-        return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints)
+        warming = start_warm_up(data.checked(), [text, images, moderator])
+        return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints, warming)
 
     async def aclose(self) -> None:
         """Stop background work, then close the provider clients."""
         await self.prints.aclose()  # first: background PDFs would start as soon as the jobs stop
+        if self.warming is not None:  # a thread already warming up finishes on its own
+            self.warming.cancel()
+            await asyncio.wait([self.warming])
         await self.runner.shutdown()
         await self.data.checked()
         await self.pool.aclose()
