@@ -39,7 +39,9 @@ class Flow:
     panels: int
     seconds: float = 0.0  # from the first POST scenes/generate to the last comic's `completed_at`
     status_latencies: list[float] = field(default_factory=list)
-    service_cpu_seconds: float = 0.0
+    statuses: list[str] = field(default_factory=list)  # what each timed answer said
+    service_cpu_seconds: float = 0.0  # the server process and its render workers
+    loop_cpu_seconds: float = 0.0  # the server's event-loop thread alone: what every request waits behind
 
 
 def _post(http: httpx.Client, path: str, body: object) -> dict:
@@ -77,6 +79,7 @@ class _Poller(threading.Thread):
         super().__init__(name="flow-status-poller", daemon=True)
         self._base_url, self._job_ids, self._pause = base_url, job_ids, pause
         self.latencies: list[float] = []
+        self.statuses: list[str] = []  # the status each answer gave, in the same order
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -86,8 +89,10 @@ class _Poller(threading.Thread):
                 job_id = self._job_ids[turn % len(self._job_ids)]
                 turn += 1
                 started = time.perf_counter()
-                http.get(f"{API}/comics/{job_id}/status").raise_for_status()
+                response = http.get(f"{API}/comics/{job_id}/status")
                 self.latencies.append(time.perf_counter() - started)
+                response.raise_for_status()
+                self.statuses.append(response.json()["status"])
                 time.sleep(self._pause)
 
 
@@ -109,12 +114,12 @@ def whole_flow(http: httpx.Client, base_url: str, comics: int, panels: int, paus
                     pending.remove(job_id)
             if time.monotonic() > deadline:
                 raise BenchError(f"{len(pending)} comic(s) not completed after {timeout} s")
-            time.sleep(0.02)  # a parent's client polling; the timed poller is the other thread
+            time.sleep(0.25)  # each parent's client polls 4 times a second; the timed poller is the other thread
     finally:
         poller.stop.set()
         poller.join(30)
     result.seconds = max(completed_at(status) for status in finished.values()) - started
-    result.status_latencies = poller.latencies
+    result.status_latencies, result.statuses = poller.latencies, poller.statuses
     return result
 
 
@@ -152,16 +157,26 @@ def _main() -> int:
                 with service.client() as http:
                     for run in range(1, args.runs + 1):
                         load, windows = os.getloadavg()[0], [*windows, (time.time(), 0.0)]
+                        loop_before = service.loop_cpu_seconds()
                         flow = whole_flow(
                             http, service.base_url, args.comics, args.panels, args.poll_interval,
                             flow_timeout(timing, args.panels),
                         )  # fmt: skip
                         windows[-1] = (windows[-1][0], time.time())
+                        flow.loop_cpu_seconds = service.loop_cpu_seconds() - loop_before
                         ms = [v * 1000 for v in flow.status_latencies]
                         p99s.append(percentile(ms, 99))
+                        by_status: dict[str, list[float]] = {}
+                        for latency, status in zip(ms, flow.statuses, strict=False):
+                            by_status.setdefault(status, []).append(latency)
+                        split = ", ".join(
+                            f"{status} {len(v)} polls p50 {percentile(v, 50):.1f} p99 {percentile(v, 99):.1f}"
+                            for status, v in sorted(by_status.items())
+                        )
                         print(
                             f"run {run}: {flow.seconds:.2f} s, {len(ms)} polls, p50 {percentile(ms, 50):.1f} ms, "
-                            f"p99 {p99s[-1]:.1f} ms, max {max(ms):.1f} ms, load {load:.2f}",
+                            f"p99 {p99s[-1]:.1f} ms, max {max(ms):.1f} ms, "
+                            f"event loop CPU {flow.loop_cpu_seconds:.2f} s, load {load:.2f}\n    {split}",
                             flush=True,
                         )
             finally:

@@ -124,6 +124,12 @@ class Service:
             total += int(fields[11]) + int(fields[12])
         return total / os.sysconf("SC_CLK_TCK")
 
+    def loop_cpu_seconds(self) -> float:
+        """User plus system CPU time of the server's main thread, the one its event loop runs in."""
+        pid = self.process.pid
+        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def helpers_pss_mb(self) -> float:
         """Proportional set size of the processes under the server (shared pages split between them)."""
         total = 0

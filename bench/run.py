@@ -56,10 +56,11 @@ def _latency(args: argparse.Namespace, timing: Timing, work: Path) -> tuple[list
                 cpu_before = service.cpu_seconds()
                 load = crowd(http, service.base_url, timing, args.comics, 6, args.poll_interval)
                 load.service_cpu_seconds = service.cpu_seconds() - cpu_before
-                cpu_before = service.cpu_seconds()
+                cpu_before, loop_before = service.cpu_seconds(), service.loop_cpu_seconds()
                 timeout = flow_timeout(timing, 6)
                 flow = whole_flow(http, service.base_url, args.comics, 6, args.poll_interval, timeout)
                 flow.service_cpu_seconds = service.cpu_seconds() - cpu_before
+                flow.loop_cpu_seconds = service.loop_cpu_seconds() - loop_before
         finally:
             stop_service(service)
     finally:
@@ -90,6 +91,7 @@ def _figures(
     figures += [
         Figure("flow", f"{flow.comics} comics, topic to completed, all at once: last done after", flow.seconds, "s"),
         Figure("flow", "service CPU per comic", flow.service_cpu_seconds / flow.comics, "s"),
+        Figure("flow", "event-loop thread CPU per comic", flow.loop_cpu_seconds / flow.comics, "s"),
         Figure("flow", f"GET /status p50 ({len(ms)} polls)", percentile(ms, 50), "ms"),
         Figure("flow", "GET /status p99", percentile(ms, 99), "ms", 25, strict=True),
     ]
