@@ -65,7 +65,7 @@ class OpenAITextModel:
             total_seconds=settings.retry_total_seconds,
         )
         # Schema -> the `response_format` sent for it. `completions.parse()` builds it again on every
-        # call (the model's JSON schema, made strict): 2-12 ms of event-loop time per call on the
+        # call (the model's JSON schema, made strict): 1-12 ms of event-loop time per call on the
         # benchmark machine, for a value that never changes.
         self._formats: dict[type[BaseModel], ResponseFormat] = {}
 
