@@ -124,6 +124,12 @@ class Service:
             total += int(fields[11]) + int(fields[12])
         return total / os.sysconf("SC_CLK_TCK")
 
+    def loop_cpu_seconds(self) -> float:
+        """User plus system CPU time of the server's main thread, the one its event loop runs in."""
+        pid = self.process.pid
+        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def helpers_pss_mb(self) -> float:
         """Proportional set size of the processes under the server (shared pages split between them)."""
         total = 0
@@ -153,13 +159,18 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
-def start_service(env: dict[str, str], log_path: Path, timeout: float = 60.0) -> Service:
-    """Start the server and wait until `/health` answers; `ready_seconds` is process start to that answer."""
+def start_service(
+    env: dict[str, str], log_path: Path, timeout: float = 60.0, launcher: tuple[str, ...] = ("main.py",)
+) -> Service:
+    """Start the server and wait until `/health` answers; `ready_seconds` is process start to that answer.
+
+    `launcher`: what runs `serve` (`("-m", "bench.stalls")` for the stall watchdog).
+    """
     port = free_port()
     with log_path.open("ab") as log:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "main.py", "serve", "--port", str(port)],
+            [sys.executable, *launcher, "serve", "--port", str(port)],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,

@@ -123,7 +123,8 @@ def _generate(http: httpx.Client, job_id: str) -> float:
     return started
 
 
-def _completed_at(status: dict) -> float:
+def completed_at(status: dict) -> float:
+    """The `completed_at` stamp of a status answer as a Unix time; raises unless the job completed."""
     if status["status"] != "completed":
         raise BenchError(f"job {status['job_id']} ended {status['status']}: {status['error']}")
     return datetime.fromisoformat(status["completed_at"]).timestamp()
@@ -145,7 +146,7 @@ def end_to_end(
     for count, job_id in zip(plan, ready_jobs(http, plan), strict=True):
         started = _generate(http, job_id)
         status = _wait_settled(http, [job_id], timeout=60 + 10 * timing.critical_path(count))[job_id]
-        done[count].append(_completed_at(status) - started)
+        done[count].append(completed_at(status) - started)
         drawn[count].append(_last_panel_at(jobs_dir, job_id) - started)
     return [EndToEnd(n, done[n], drawn[n], timing.critical_path(n)) for n in panel_counts]
 
@@ -189,6 +190,6 @@ def crowd(http: httpx.Client, base_url: str, timing: Timing, comics: int, panels
     poller.stop.set()
     if len(poller.settled) < comics:
         raise BenchError(f"only {len(poller.settled)} of {comics} comics settled")
-    result.batch_seconds = max(_completed_at(status) for status in poller.settled.values()) - started
+    result.batch_seconds = max(completed_at(status) for status in poller.settled.values()) - started
     result.status_latencies = poller.latencies
     return result

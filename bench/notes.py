@@ -7,6 +7,7 @@ import importlib.util
 import os
 import platform
 
+from bench.flow import Flow
 from bench.latency import Crowd, EndToEnd, Timing
 from bench.scale import Scale
 
@@ -68,6 +69,24 @@ def _load(poll_interval: float, load: Crowd) -> str:
     )
 
 
+def _flow(poll_interval: float, flow: Flow) -> str:
+    return (
+        f"{flow.comics} comics of {flow.panels} panels are taken through the whole workflow at once, as a "
+        "parent would: `POST /comics/scenes/generate` (no cast yet), one round of feedback on scene 2 once the "
+        "scenes are up for review, approval with an empty list, `characters/select`, then `generate`. One driver "
+        "(`bench/flow.py`) moves each comic on as soon as its status allows, so comics overlap in every step: "
+        "some are being written and screened by the moderation endpoint while others are drawn. From the first "
+        f"request to the last `completed_at` took {flow.seconds:.2f} s; the service used "
+        f"{flow.service_cpu_seconds:.1f} s of CPU, {flow.loop_cpu_seconds:.1f} s of it in the event loop's thread "
+        "(`/proc/<pid>/task/<pid>/stat`: what every request waits behind; unlike latencies, it hardly changes "
+        "when other processes compete for the cores). A second client polls `GET /comics/{{id}}/status` of the "
+        f"comics in turn meanwhile, pausing {poll_interval * 1000:.0f} ms between polls. "
+        "`python -m bench.flow --runs 3` runs this row alone; with `--stalls FILE` the service runs under "
+        "`bench/stalls.py`, which samples the event loop's stack during every callback over 10 ms and says whose "
+        "code the stalls were spent in."
+    )
+
+
 def _store(samples: int, store: Scale) -> str:
     built = "reused from the cache" if store.store.cached else "built in this run"
     return (
@@ -98,13 +117,14 @@ _CPU = (
 
 
 def sections(
-    args: argparse.Namespace, timing: Timing, e2e: list[EndToEnd], load: Crowd, store: Scale
+    args: argparse.Namespace, timing: Timing, e2e: list[EndToEnd], load: Crowd, flow: Flow, store: Scale
 ) -> list[tuple[str, str]]:
     """(heading, paragraph) pairs for results.md."""
     return [
         ("Setup", _setup(timing)),
         ("How the critical path is computed", _critical_path(args.repeats, e2e)),
         ("Many comics at once", _load(args.poll_interval, load)),
+        ("The whole workflow at once", _flow(args.poll_interval, flow)),
         ("The store at 10,000 comics", _store(args.samples, store)),
         ("CPU cost of our rendering", _CPU),
     ]

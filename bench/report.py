@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # no display: the plot only goes to a file
 
 import matplotlib.pyplot as plt  # after the backend is chosen
 
+from bench.flow import Flow
 from bench.latency import Crowd, EndToEnd
 
 _FORMATS = {"s": ".2f", "ms": ".1f", "MB": ".0f"}
@@ -78,7 +79,9 @@ def write_markdown(path: Path, figures: list[Figure], sections: list[tuple[str, 
     path.write_text("\n".join(parts) + "\n")
 
 
-def write_plot(path: Path, figures: list[Figure], e2e: list[EndToEnd], crowd: Crowd | None) -> None:
+def write_plot(
+    path: Path, figures: list[Figure], e2e: list[EndToEnd], crowd: Crowd | None, flow: Flow | None = None
+) -> None:
     """Four panels: end-to-end ratios, `/status` latency CDF under load, store latencies, value ÷ target."""
     fig, ((ax_e2e, ax_status), (ax_store, ax_targets)) = plt.subplots(2, 2, figsize=(13, 9))
     if e2e:
@@ -90,15 +93,18 @@ def write_plot(path: Path, figures: list[Figure], e2e: list[EndToEnd], crowd: Cr
         ax_e2e.set_ylabel("time to completed ÷ critical path")
         ax_e2e.legend(loc="lower right")
     ax_e2e.set_title("End-to-end against the critical path")
-    if crowd and crowd.status_latencies:
-        ms = sorted(v * 1000 for v in crowd.status_latencies)
-        ax_status.plot(ms, [100 * (i + 1) / len(ms) for i in range(len(ms))], color="#4c72b0")
+    curves = [(crowd, "#4c72b0", "while drawing"), (flow, "#dd8452", "through the whole workflow")]
+    for load, colour, label in curves:
+        if load and load.status_latencies:
+            ms = sorted(v * 1000 for v in load.status_latencies)
+            ax_status.plot(ms, [100 * (i + 1) / len(ms) for i in range(len(ms))], color=colour, label=label)
+    if (crowd and crowd.status_latencies) or (flow and flow.status_latencies):
         ax_status.axvline(25, color="#c44e52", linestyle="--", label="p99 target (25 ms)")
         ax_status.set_xscale("log")
         ax_status.set_xlabel("GET /status latency (ms, log)")
         ax_status.set_ylabel("% of requests at or below")
         ax_status.legend(loc="lower right")
-    ax_status.set_title(f"GET /status while {crowd.comics if crowd else 0} comics are drawn")
+    ax_status.set_title(f"GET /status with {crowd.comics if crowd else 0} comics at once")
     store = [f for f in figures if f.section == "store" and f.unit == "ms" and f.value is not None]
     if store:
         ax_store.barh([f.name for f in store], [f.value for f in store], color="#55a868")

@@ -2,9 +2,9 @@
 
     .venv/bin/python -m bench.run [--llm-latency 0.5] [--image-latency 2] [--image-concurrency 6] ...
 
-Sections: end-to-end latency against the critical path and many comics at once (the service on
-its real SDKs against the local fakes), the store at 10,000 comics (offline providers), and the
-CPU cost of our own rendering. Exits 1 when a target is missed.
+Sections: end-to-end latency against the critical path, many comics drawn at once and many taken
+through the whole workflow at once (the service on its real SDKs against the local fakes), the
+store at 10,000 comics (offline providers), and the CPU cost of our own rendering. Exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import cpu, notes, scale
+from bench.flow import Flow, flow_timeout, whole_flow
 from bench.harness import Fakes, service_env, start_service, stop_service
 from bench.latency import Crowd, EndToEnd, Timing, crowd, end_to_end
 from bench.report import Figure, percentile, table, write_markdown, write_plot
@@ -43,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _latency(args: argparse.Namespace, timing: Timing, work: Path) -> tuple[list[EndToEnd], Crowd]:
+def _latency(args: argparse.Namespace, timing: Timing, work: Path) -> tuple[list[EndToEnd], Crowd, Flow]:
     fakes = Fakes.start(timing.llm, timing.image)
     try:
         env = service_env(work / "data", IMAGE_CONCURRENCY=str(timing.concurrency), **fakes.env())
@@ -55,14 +56,21 @@ def _latency(args: argparse.Namespace, timing: Timing, work: Path) -> tuple[list
                 cpu_before = service.cpu_seconds()
                 load = crowd(http, service.base_url, timing, args.comics, 6, args.poll_interval)
                 load.service_cpu_seconds = service.cpu_seconds() - cpu_before
+                cpu_before, loop_before = service.cpu_seconds(), service.loop_cpu_seconds()
+                timeout = flow_timeout(timing, 6)
+                flow = whole_flow(http, service.base_url, args.comics, 6, args.poll_interval, timeout)
+                flow.service_cpu_seconds = service.cpu_seconds() - cpu_before
+                flow.loop_cpu_seconds = service.loop_cpu_seconds() - loop_before
         finally:
             stop_service(service)
     finally:
         fakes.stop()
-    return e2e, load
+    return e2e, load, flow
 
 
-def _figures(e2e: list[EndToEnd], load: Crowd, store: scale.Scale, costs: list[cpu.CpuCost]) -> list[Figure]:
+def _figures(
+    e2e: list[EndToEnd], load: Crowd, flow: Flow, store: scale.Scale, costs: list[cpu.CpuCost]
+) -> list[Figure]:
     figures = [
         Figure("end-to-end", f"{run.label} ÷ critical path", run.ratio, "ratio", 1.15 if run.panels == 6 else None)
         for run in e2e
@@ -78,6 +86,14 @@ def _figures(e2e: list[EndToEnd], load: Crowd, store: scale.Scale, costs: list[c
         Figure("load", "service CPU per comic", load.service_cpu_seconds / load.comics, "s"),
         Figure("load", f"GET /status p50 ({len(ms)} polls)", percentile(ms, 50), "ms"),
         Figure("load", "GET /status p99", percentile(ms, 99), "ms", 25, strict=True),
+    ]
+    ms = [v * 1000 for v in flow.status_latencies]
+    figures += [
+        Figure("flow", f"{flow.comics} comics, topic to completed, all at once: last done after", flow.seconds, "s"),
+        Figure("flow", "service CPU per comic", flow.service_cpu_seconds / flow.comics, "s"),
+        Figure("flow", "event-loop thread CPU per comic", flow.loop_cpu_seconds / flow.comics, "s"),
+        Figure("flow", f"GET /status p50 ({len(ms)} polls)", percentile(ms, 50), "ms"),
+        Figure("flow", "GET /status p99", percentile(ms, 99), "ms", 25, strict=True),
     ]
     names = {
         "stats": "GET /storage/stats",
@@ -110,14 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     timing = Timing(args.llm_latency, args.image_latency, args.image_concurrency)
     with tempfile.TemporaryDirectory(prefix="fable-bench-") as tmp:
-        print("end-to-end and load (service + fakes) ...", flush=True)
-        e2e, load = _latency(args, timing, Path(tmp))
+        print("end-to-end, load and the whole workflow (service + fakes) ...", flush=True)
+        e2e, load, flow = _latency(args, timing, Path(tmp))
         print("the store at scale ...", flush=True)
         store = scale.measure(ensure_store(args.cache, args.store_comics), restarts=3, samples=args.samples)
     print("CPU cost ...", flush=True)
     costs = cpu.measure(rounds=3)
-    figures = _figures(e2e, load, store, costs)
-    sections = notes.sections(args, timing, e2e, load, store)
+    figures = _figures(e2e, load, flow, store, costs)
+    sections = notes.sections(args, timing, e2e, load, flow, store)
     elapsed = time.perf_counter() - started
     sections.append(
         (
@@ -130,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args.out.mkdir(parents=True, exist_ok=True)
     write_markdown(args.out / "results.md", figures, sections)
-    write_plot(args.out / "results.png", figures, e2e, load)
+    write_plot(args.out / "results.png", figures, e2e, load, flow)
     print(table(figures))
     print(f"wrote {args.out / 'results.md'} and {args.out / 'results.png'} in {elapsed:.0f} s")
     return 1 if any(f.verdict == "FAIL" for f in figures) else 0

@@ -15,6 +15,7 @@ from app.services.finishing import Finisher
 from app.services.pipeline import Pipeline
 from app.services.prints import ComicPrints
 from app.services.runner import JobRunner
+from app.services.warm_up import start_warm_up
 from app.storage import folder_lock
 from app.storage.data_manager import DataManager
 from app.storage.folder_lock import FolderLock
@@ -37,6 +38,7 @@ class Services:
     pool: CpuPool
     prints: ComicPrints
     lock: FolderLock  # this process owns DATA_DIR while the services run (app/storage/folder_lock.py)
+    warming: asyncio.Task[None] | None = None  # see app/services/warm_up.py
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -73,11 +75,15 @@ class Services:
         events = JobEvents(settings.max_event_streams_per_job, settings.max_event_streams)
         data.listeners.append(events.publish)
         pool.start_after(data.checked())  # after the start-up scans; a render call before then starts it
-        return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints, lock)
+        warming = start_warm_up(data.checked(), [text, images, moderator])
+        return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints, lock, warming)
 
     async def aclose(self) -> None:
         """Stop background work, then close the provider clients."""
         await self.prints.aclose()  # first: background PDFs would start as soon as the jobs stop
+        if self.warming is not None:  # a thread already warming up finishes on its own
+            self.warming.cancel()
+            await asyncio.wait([self.warming])
         await self.runner.shutdown()
         await self.comics.preparer.shutdown()  # before the text client it calls is closed
         await self.data.checked()

@@ -95,6 +95,8 @@ class FakeOpenAI:
         self.unsafe_replies: int = 0
         # The next N image-prompt replies leave the extras out, breaking the rule that every speaker is placed.
         self.unstaged_replies: int = 0
+        # The next N structured replies stop at the token limit: half their JSON, `finish_reason` "length".
+        self.cut_off_replies: int = 0
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         app = Starlette(
@@ -127,6 +129,7 @@ class FakeOpenAI:
             self.requests.clear()
             self.flag_word, self.flag_category, self.moderation_status = "zzunsafe", "violence/graphic", None
             self.moderations.clear()
+            self.cut_off_replies = 0
             self.unsafe_replies = 0
             self.unstaged_replies = 0
 
@@ -173,7 +176,13 @@ class FakeOpenAI:
             self.unsafe_replies -= unsafe
         if unsafe:
             payload = _taint(payload, self.flag_word)
-        return self._reply(body, json.dumps(payload, ensure_ascii=False))
+        with self._lock:
+            cut = self.cut_off_replies > 0
+            self.cut_off_replies -= cut
+        content = json.dumps(payload, ensure_ascii=False)
+        if cut:
+            return self._reply(body, content[: len(content) // 2], finish_reason="length")
+        return self._reply(body, content)
 
     async def _moderations(self, request: Request) -> JSONResponse:
         try:
@@ -189,7 +198,7 @@ class FakeOpenAI:
         results = [_moderation(self.flag_word.lower() in text.lower(), self.flag_category) for text in texts]
         return JSONResponse({"id": f"modr-fake{next(self._ids)}", "model": body.get("model"), "results": results})
 
-    def _reply(self, body: dict[str, Any], content: str) -> JSONResponse:
+    def _reply(self, body: dict[str, Any], content: str, finish_reason: str = "stop") -> JSONResponse:
         prompt_tokens = max(1, len(json.dumps(body.get("messages", []))) // 4)
         completion_tokens = max(1, len(content) // 4)
         return JSONResponse(
@@ -203,7 +212,7 @@ class FakeOpenAI:
                         "index": 0,
                         "message": {"role": "assistant", "content": content, "refusal": None},
                         "logprobs": None,
-                        "finish_reason": "stop",
+                        "finish_reason": finish_reason,
                     }
                 ],
                 "usage": {
