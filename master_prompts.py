@@ -215,6 +215,19 @@ def panel_prompt_messages(
     return [{"role": "system", "content": PANEL_PROMPTS_SYSTEM}, {"role": "user", "content": user}]
 
 
+def compose_reference_prompt(name: str, description: str, style: ArtStyle) -> str:
+    """The prompt of a character's reference picture: the character alone, full length, plain background.
+
+    Every panel of every comic in this style is drawn from this picture, so it shows all of the
+    character (head to shoes, clothes clearly visible) and nothing else.
+    """
+    return (
+        f"{style.prompt}. Character reference sheet: one full-length picture of {name}, {description.strip()} "
+        "Standing alone, facing the viewer, whole body from head to shoes visible, arms relaxed, "
+        "on a plain white background, no other people, no objects, no scenery, no text, no letters."
+    )
+
+
 def compose_image_prompt(scene_prompt: str, cast: list[tuple[str, str]], style: ArtStyle) -> str:
     """The final image prompt: the style, the scene, then every character's fixed look.
 

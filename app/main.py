@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    # An uploaded reference picture is a file, not a JSON body: it has a limit of its own.
+    pictures = (r"/api/v1/comics/characters/[^/]+/references/[^/]+", settings.max_reference_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, larger=(pictures,))
     if settings.api_token:
         app.add_middleware(BearerTokenGuard, token=settings.api_token)
 

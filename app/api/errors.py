@@ -20,7 +20,9 @@ from app.errors import (
     InvalidRequest,
     InvalidState,
     NotFound,
+    TooLarge,
     UnsafeContent,
+    UnsupportedImageType,
 )
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ STATUS_FOR: tuple[tuple[type[FableError], int], ...] = (
     (CorruptDocument, 409),
     (InvalidRequest, 422),
     (InvalidImage, 422),
+    (UnsupportedImageType, 415),
+    (TooLarge, 413),
 )
 
 

@@ -20,6 +20,7 @@ import fal_client
 import httpx
 
 from app.providers.fal_polling import FalPoller
+from app.providers.fal_references import ReferenceUris
 from app.providers.fal_requests import FalRequestFinder
 from app.providers.http_faults import raise_if_transient
 from app.providers.retry import RETRY_STATUSES, Retryable, RetryPolicy, retry_after_seconds, retrying
@@ -32,7 +33,8 @@ T = TypeVar("T")
 
 
 class FalImageModel:
-    """Draws panels with a fal.ai text-to-image endpoint (FLUX by default)."""
+    """Draws panels with a fal.ai text-to-image endpoint (FLUX by default), and panels with cast
+    members in them with a reference-conditioned endpoint (FLUX Kontext multi by default)."""
 
     name = "fal"
 
@@ -40,6 +42,8 @@ class FalImageModel:
         if not settings.fal_api_key:
             raise ProviderError("IMAGE_PROVIDER=fal needs FAL_KEY")
         self.model = settings.fal_model
+        self.reference_model = settings.fal_reference_model  # panels with cast members in them
+        self._uris = ReferenceUris()
         self._max_bytes = settings.max_image_bytes
         self._fal = fal_client.AsyncClient(key=settings.fal_api_key, default_timeout=settings.image_timeout_seconds)
         self._poller = FalPoller(settings)  # status polls: fewer, on kept connections (see fal_polling.py)
@@ -70,24 +74,17 @@ class FalImageModel:
 
     async def _draw_once(self, request: ImageRequest) -> DrawnImage:
         """Submit the prompt to the queue, wait for the result and download the image."""
-        arguments = {
-            "prompt": request.prompt,
-            "image_size": {"width": request.width, "height": request.height},
-            "seed": request.seed,
-            "num_images": 1,
-            "enable_safety_checker": True,
-            "output_format": "png",
-        }
+        endpoint, arguments = await self._route(request)
         try:
             resume_id = request.resume_id
             unconfirmed = request.unconfirmed
             if resume_id is None and unconfirmed is not None and unconfirmed.seed == request.seed:
-                resume_id = await self._finder.find(self.model, arguments, unconfirmed)
+                resume_id = await self._finder.find(endpoint, arguments, unconfirmed)
                 if request.on_submitted is not None:
                     await request.on_submitted(resume_id)  # found: recorded; not found: the intent is void
-            result = await self._resume(resume_id) if resume_id else None
+            result = await self._resume(endpoint, resume_id) if resume_id else None
             if result is None:
-                result = await self._submit_and_wait(request, arguments)
+                result = await self._submit_and_wait(request, endpoint, arguments)
         except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
             raise ProviderError(f"fal.ai request failed: {exc}") from exc
         images = result.get("images") if isinstance(result, dict) else None
@@ -108,13 +105,27 @@ class FalImageModel:
             source_url=None if url.startswith("data:") else url,
         )
 
-    async def _submit_and_wait(self, request: ImageRequest, arguments: dict) -> dict:
+    async def _route(self, request: ImageRequest) -> tuple[str, dict]:
+        """The endpoint and its input: the reference endpoint when the panel carries references."""
+        if request.references:
+            return self.reference_model, await self._uris.arguments(request)
+        arguments = {
+            "prompt": request.prompt,
+            "image_size": {"width": request.width, "height": request.height},
+            "seed": request.seed,
+            "num_images": 1,
+            "enable_safety_checker": True,
+            "output_format": "png",
+        }
+        return self.model, arguments
+
+    async def _submit_and_wait(self, request: ImageRequest, endpoint: str, arguments: dict) -> dict:
         """Submit a new request (its intent recorded first, its id right after) and wait for its result."""
         if request.on_submitting is not None:
             await request.on_submitting(request.seed)
         try:
             handle = await retrying(
-                lambda: self._slotted(lambda: _transient(self._fal.submit(self.model, arguments=arguments))),
+                lambda: self._slotted(lambda: _transient(self._fal.submit(endpoint, arguments=arguments))),
                 self._policy,
                 "fal.ai submit",
             )
@@ -146,9 +157,9 @@ class FalImageModel:
         async with self._poller.in_flight:
             return await call()
 
-    async def _resume(self, request_id: str) -> dict | None:
+    async def _resume(self, endpoint: str, request_id: str) -> dict | None:
         """The result of a request an earlier attempt submitted, or None when it is gone or was cancelled."""
-        handle = await self._fal.get_handle(self.model, request_id)
+        handle = await self._fal.get_handle(endpoint, request_id)
         try:
             return await self._result(handle)
         except fal_client.client.FalClientHTTPError as exc:

@@ -4,6 +4,10 @@ Used when no fal.ai key is configured and in tests. It reads the structured requ
 prompt: the setting comes from the scene's words, each cast member becomes a simple figure coloured
 from its description, and the art style changes palette, outlines and texture. The same request
 always gives the same bytes.
+
+It draws character references too (`ImageRequest.reference_of`: the figure alone on plain paper),
+and draws panels from them: a figure whose reference is in the request takes its colours from the
+reference picture's pixels (`sketch/reference.py`), so an uploaded reference changes the panels.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ _GENERIC_CHILD = CastMember(
     visual_tags=["child", "short brown hair", "blue t-shirt"],
     age_group="5-8",
 )
+_REFERENCE_PAPER = (246, 244, 238)  # a plain, light background the figure stands out from
 # Heights relative to an adult, so that adults always stand taller than children.
 _KIND_HEIGHT = {"adult": 1.0, "preteen": 0.84, "child": 0.72}
 
@@ -86,6 +91,9 @@ def render_panel(request: ImageRequest) -> bytes:
     for prop in props:
         sketch.draw_prop(pen, prop.label, prop.cx, prop.base, prop.size)
     looks = sketch.cast_traits([(m.name, m.description, m.visual_tags, m.age_group) for m in members])
+    # Drawn from the references, like a reference-conditioned model: each figure wears its picture's colours.
+    pictures = {ref.character_type: ref.data for ref in request.references}
+    looks = [sketch.with_reference(t, pictures.get(m.character_type)) for m, t in zip(members, looks, strict=True)]
     for slot, traits in zip(slots, looks, strict=True):
         sketch.draw_figure(pen, traits, slot.cx, slot.base, slot.height)
 
@@ -108,6 +116,25 @@ def render_panel(request: ImageRequest) -> bytes:
     return buffer.getvalue()
 
 
+def render_reference(request: ImageRequest) -> bytes:
+    """Draw the reference picture of `request.reference_of`: the figure alone, full length, on plain paper."""
+    member = request.reference_of
+    if member is None:
+        raise ValueError("not a reference request")
+    w, h = request.width, request.height
+    look = sketch.look_for(request.style.name if request.style else None)
+    image = Image.new("RGB", (w, h), look.tint(_REFERENCE_PAPER))
+    pen = sketch.Pen(image, look)
+    [traits] = sketch.cast_traits([(member.name, member.description, member.visual_tags, member.age_group)])
+    kind_width = sketch.WIDTH_RATIO[traits.kind]
+    tall = min(h * 0.86, w * 0.9 / kind_width)  # every figure as tall as the picture allows: the whole body shows
+    sketch.draw_figure(pen, traits, w / 2, h * 0.93, tall)
+    image = sketch.finish(image, look)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=False, compress_level=1)
+    return buffer.getvalue()
+
+
 def _prop_places(elements: Sequence[str], slots: list[FigureSlot], w: int, h: int) -> list[_Prop]:
     # Props go in the free space at the two edges, outside the first and last figure.
     first = slots[0]
@@ -121,7 +148,7 @@ def _prop_places(elements: Sequence[str], slots: list[FigureSlot], w: int, h: in
 
 
 def _render(request: ImageRequest) -> bytes:
-    return render_panel(request)
+    return render_reference(request) if request.reference_of is not None else render_panel(request)
 
 
 class OfflineImageModel:

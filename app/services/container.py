@@ -13,6 +13,7 @@ from app.services.events import JobEvents
 from app.services.finishing import Finisher
 from app.services.pipeline import Pipeline
 from app.services.prints import ComicPrints
+from app.services.references import ReferenceService
 from app.services.runner import JobRunner
 from app.storage.data_manager import DataManager
 from config import Settings
@@ -44,13 +45,17 @@ class Services:
         runner = JobRunner(data)
         pool = CpuPool()
         prints = ComicPrints(data, pool, runner.idle)
+        library = CharacterLibrary(data, moderator)
+        references = ReferenceService(data, images, settings, library)
+        finisher = Finisher(data.images, settings, pool, prints)
         comics = ComicService(
             data,
             runner,
-            Pipeline(data, text, images, settings, moderator, finisher=Finisher(data.images, settings, pool, prints)),
-            CharacterLibrary(data, moderator),
+            Pipeline(data, text, images, settings, moderator, finisher=finisher, references=references),
+            library,
             Providers(text=text.name, image=images.name),
             moderator,
+            references,
         )
         await comics.recover(jobs, resume=settings.resume_on_start)
         events = JobEvents()
@@ -62,6 +67,7 @@ class Services:
         """Stop background work, then close the provider clients."""
         await self.prints.aclose()  # first: background PDFs would start as soon as the jobs stop
         await self.runner.shutdown()
+        await self.comics.references.aclose()  # draws in flight keep their seed or request id for the next start
         await self.data.checked()
         await self.pool.aclose()
         await self.text.aclose()

@@ -18,13 +18,14 @@ from app.models.story import SceneDraft, check_prompt_ids, check_scene_ids
 from app.providers.moderation import Moderator
 from app.services.drawing import draw_picture
 from app.services.finishing import Finisher
+from app.services.references import ReferenceService, cast_in, panel_references
 from app.services.revisions import PanelReviser
 from app.services.safety import regenerate_if_unsafe, scene_texts
 from app.services.submissions import SubmissionLog
 from app.services.workflow import STEP_PROGRESS, panel_progress
 from app.storage.data_manager import DataManager
 from config import Settings
-from external_services import ImageModel, ImageRequest, ProviderError, StoryBrief, TextModel
+from external_services import CharacterReference, ImageModel, ImageRequest, ProviderError, StoryBrief, TextModel
 from master_prompts import DEFAULT_STYLE, STYLES, compose_image_prompt
 from utils import utcnow
 
@@ -61,6 +62,7 @@ class Pipeline:
         moderator: Moderator,
         *,
         finisher: Finisher,
+        references: ReferenceService,
     ) -> None:
         self._data = data
         self._moderator = moderator  # generated scenes are screened; flagged ones are written once more
@@ -68,8 +70,9 @@ class Pipeline:
         self._images = images
         self._settings = settings
         self._finisher = finisher
+        self._references = references
         self._submissions = SubmissionLog(data)
-        self._reviser = PanelReviser(data, images, settings, self._finisher, self._submissions)
+        self._reviser = PanelReviser(data, images, settings, self._finisher, self._submissions, references)
 
     async def write_scenes(self, job_id: UUID) -> None:
         """Write the comic's title and scenes, then wait for the parent's review."""
@@ -120,10 +123,24 @@ class Pipeline:
         drawn = {panel.scene_id for panel in job.panels}
         todo = [scene for scene in job.scenes if scene.scene_id not in drawn]
         if todo:
-            prompts = await self._panel_prompts(job, todo)
+            # The prompt call and the references (drawn, or still being drawn since the cast was chosen) together.
+            prompts, references = await asyncio.gather(
+                self._panel_prompts(job, todo),
+                self._references.ensure(job.characters, job.style or DEFAULT_STYLE, job.id),
+            )
+            compositions = (await self._data.peek_job(job.id)).panel_compositions
             limit = asyncio.Semaphore(self._settings.image_concurrency)
             outcomes = await asyncio.gather(
-                *(self._draw_panel(job, scene, prompts[scene.scene_id], limit) for scene in todo),
+                *(
+                    self._draw_panel(
+                        job,
+                        scene,
+                        prompts[scene.scene_id],
+                        limit,
+                        panel_references(job.characters, cast_in(compositions.get(scene.scene_id)), references),
+                    )
+                    for scene in todo
+                ),
                 return_exceptions=True,
             )
             _raise_failures(todo, outcomes)
@@ -145,7 +162,14 @@ class Pipeline:
 
         return (await self._data.update_job(job.id, keep)).panel_prompts
 
-    async def _draw_panel(self, job: Job, scene: Scene, prompt: str, limit: asyncio.Semaphore) -> None:
+    async def _draw_panel(
+        self,
+        job: Job,
+        scene: Scene,
+        prompt: str,
+        limit: asyncio.Semaphore,
+        references: tuple[CharacterReference, ...] = (),
+    ) -> None:
         request = ImageRequest(
             prompt=prompt,
             width=self._settings.image_width,
@@ -154,6 +178,7 @@ class Pipeline:
             scene=_drafts([scene])[0],
             cast=job.characters,
             style=STYLES[job.style or DEFAULT_STYLE],
+            references=references,
             resume_id=job.image_requests.get(scene.scene_id),
             unconfirmed=job.image_intents.get(scene.scene_id),
             on_submitting=lambda seed: self._submissions.intend(job.id, scene.scene_id, seed),
