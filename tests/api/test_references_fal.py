@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from uuid import UUID
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from app.models.records import Composition, Figure, Job
 from app.providers.fal_references import compact_jpeg
@@ -137,3 +139,20 @@ def test_a_redrawn_reference_is_used_by_the_next_comic(real_client: TestClient, 
     _comic(real_client, MIA_AND_MOM)
     panels = fake_fal.submissions[before:]
     assert all(p["images"][0] == compact_jpeg(newest) for p in panels)
+
+
+def test_an_upload_during_a_draw_waits_for_it_and_becomes_current(real_client: TestClient, fake_fal: FakeFal) -> None:
+    fake_fal.latency = 1.0
+    job_ready_to_generate(real_client, MIA_AND_MOM)  # Mia's reference is being drawn now
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 180), (250, 250, 250)).save(picture, "PNG")
+    response = real_client.post(
+        f"{API}/comics/characters/girl_young/references/storybook",
+        content=picture.getvalue(),
+        headers={"content-type": "image/png"},
+    )
+    assert response.status_code == 201, response.text
+    reference = response.json()["styles"]["storybook"]
+    assert [(v["version"], v["source"]) for v in reference["versions"]] == [(1, "drawn"), (2, "uploaded")]
+    assert reference["current"] == 2
+    assert len(_reference_draws(fake_fal)) == 2  # the draw in flight was paid for once and kept as version 1
