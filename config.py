@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     image_provider: Literal["auto", "fal", "offline"] = "auto"
     fal_key: str | None = Field(default=None, validation_alias=AliasChoices("FAL_KEY", "FAL_AI_API_KEY"))
     fal_model: str = "fal-ai/flux/schnell"
+    # Panels with cast members in them: an endpoint that draws from reference pictures (`image_urls`).
+    fal_reference_model: str = "fal-ai/flux-pro/kontext/multi"
     # fal's Platform API, where a resumed job looks for a request whose id it never recorded.
     fal_platform_url: str = "https://api.fal.ai/v1"
     image_width: int = Field(default=768, ge=256, le=2048)
@@ -95,6 +97,7 @@ class Settings(BaseSettings):
     image_concurrency: int = Field(default=6, ge=1, le=32)
     image_timeout_seconds: float = Field(default=180.0, gt=0)
     max_image_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_reference_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)  # an uploaded reference picture
 
     resume_on_start: bool = False
 

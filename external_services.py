@@ -63,6 +63,9 @@ class ImageRequest:
     composition: Composition | None = None
     # The reference pictures of exactly the cast members in this panel; empty: drawn from text alone.
     references: tuple[CharacterReference, ...] = ()
+    # Set: this is not a panel but the reference picture of this character (alone, full length,
+    # plain background); `scene` is then only a placeholder.
+    reference_of: CastMember | None = None
     # A provider request an earlier attempt started (the process may have died while it ran):
     # providers that can, pick it up instead of paying for the same picture again.
     resume_id: str | None = None

@@ -223,6 +223,19 @@ def panel_prompt_messages(
     return [{"role": "system", "content": PANEL_PROMPTS_SYSTEM}, {"role": "user", "content": user}]
 
 
+def compose_reference_prompt(name: str, description: str, style: ArtStyle) -> str:
+    """The prompt of a character's reference picture: the character alone, full length, plain background.
+
+    Every panel of every comic in this style is drawn from this picture, so it shows all of the
+    character (head to shoes, clothes clearly visible) and nothing else.
+    """
+    return (
+        f"{style.prompt}. Character reference sheet: one full-length picture of {name}, {description.strip()} "
+        "Standing alone, facing the viewer, whole body from head to shoes visible, arms relaxed, "
+        "on a plain white background, no other people, no objects, no scenery, no text, no letters."
+    )
+
+
 _PLACES = {"left": "on the left", "centre": "in the centre", "right": "on the right"}
 _DEPTHS = {"front": "in the foreground", "back": "further back"}
 

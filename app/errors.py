@@ -69,6 +69,14 @@ class InvalidImage(FableError):
     """Bytes a provider returned are not a usable image."""
 
 
+class UnsupportedImageType(FableError):
+    """An uploaded picture is not one of the accepted types (PNG, JPEG, WebP), or not the type it claims."""
+
+
+class TooLarge(FableError):
+    """An uploaded body is over the size its route accepts."""
+
+
 class CorruptDocument(FableError):
     """A stored JSON document does not parse; it is reported and skipped, never served."""
 

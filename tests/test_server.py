@@ -154,7 +154,8 @@ def test_offline_walkthrough_over_http(offline_server: ServerProcess) -> None:
         jobs = http.get(f"{API}/jobs").json()
     assert stats["json_storage"]["total_comics"] == 1
     assert stats["json_storage"]["total_jobs"] == 1
-    assert stats["image_storage"]["total_images"] == 6 + 6 + 1 + 2  # panels, lettered panels, page, 2 PDFs
+    # Panels, lettered panels, page, 2 PDFs, and the cast's two reference pictures.
+    assert stats["image_storage"]["total_images"] == 6 + 6 + 1 + 2 + 2
     assert jobs["total"] == 1
     assert [(j["job_id"], j["status"]) for j in jobs["jobs"]] == [(job_id, "completed")]
     assert {p["provider"] for p in comic["panels"]} == {"offline"}
@@ -179,13 +180,16 @@ def test_real_providers_in_the_subprocess(
     assert len(fake_openai.requests_for("SceneRewrites")) == 1
     assert len(fake_openai.requests_for("PanelPrompts")) == 1
 
-    assert len(fake_fal.submissions) == 6
-    for submission in fake_fal.submissions:
+    assert len(fake_fal.submissions) == 2 + 6  # the cast's references, then the panels drawn from them
+    panels = [s for s in fake_fal.submissions if s["application"] == "fal-ai/flux-pro/kontext/multi"]
+    assert len(panels) == 6
+    for submission in panels:
         assert submission["authorization"] == "Key fal-test-local"
+        assert len(submission["images"]) == 2
         prompt = submission["arguments"]["prompt"]
         assert "two black pigtails" in prompt  # girl_young "Mia"
         assert "teal cardigan" in prompt  # parent_mom
-    assert fake_fal.downloads == 6
+    assert fake_fal.downloads == 2 + 6
     assert {p["provider"] for p in comic["panels"]} == {"fal"}
 
 

@@ -21,7 +21,9 @@ from app.errors import (
     InvalidState,
     LimitReached,
     NotFound,
+    TooLarge,
     UnsafeContent,
+    UnsupportedImageType,
 )
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ STATUS_FOR: tuple[tuple[type[FableError], int], ...] = (
     (InvalidRequest, 422),
     (InvalidImage, 422),
     (LimitReached, 429),
+    (UnsupportedImageType, 415),
+    (TooLarge, 413),
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.exceptions import HTTPException
@@ -97,19 +98,25 @@ async def _sign_in(send: Send, path: str, query: list[tuple[str, str]], cookie_v
 
 
 class BodySizeLimit:
-    """Answer 413 to request bodies over `max_bytes`, declared or streamed."""
+    """Answer 413 to request bodies over `max_bytes`, declared or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `larger` gives routes that take a file their own limit: (path pattern, bytes).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: tuple[tuple[str, int], ...] = ()) -> None:
         self.app = app
-        self._max = max_bytes
+        self._default = max_bytes
+        self._larger = [(re.compile(pattern), limit) for pattern, limit in larger]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((limit for pattern, limit in self._larger if pattern.fullmatch(path)), self._default)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self._max):
-            await reject(send, 413, f"request body over {self._max} bytes")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await reject(send, 413, f"request body over {limit} bytes")
             return
         received = 0
 
@@ -118,9 +125,9 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self._max:
+                if received > limit:
                     # An HTTPException passes through FastAPI's body parsing unchanged and becomes a 413.
-                    raise HTTPException(413, f"request body over {self._max} bytes")
+                    raise HTTPException(413, f"request body over {limit} bytes")
             return message
 
         await self.app(scope, counting_receive, send)

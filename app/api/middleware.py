@@ -18,7 +18,9 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     so that a browser's preflight (which never carries the token) is answered, and so that a 401
     carries the CORS headers its page needs to read it.
     """
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    # An uploaded reference picture is a file, not a JSON body: it has a limit of its own.
+    pictures = (r"/api/v1/comics/characters/[^/]+/references/[^/]+", settings.max_reference_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, larger=(pictures,))
     if settings.api_token:
         app.add_middleware(BearerTokenGuard, token=settings.api_token)
     if settings.cors_origins:

@@ -22,6 +22,7 @@ from app.models.records import (
     StateChange,
     Usage,
 )
+from app.models.references import CharacterReferences, ReferenceVersion
 from app.models.states import AgeGroup, JobStatus, JobStep
 from app.services.workflow import Action, allowed_actions
 
@@ -182,10 +183,58 @@ class ScenesResponse(BaseModel):
     scenes: list[Scene]
 
 
+class ReferenceOut(BaseModel):
+    """A character's reference picture in one art style (the version comics are drawn from)."""
+
+    version: int = Field(examples=[1])
+    image_url: str = Field(examples=["/media/images/characters/girl_young/storybook.v1.png"])
+    source: Literal["drawn", "uploaded"] = Field(examples=["drawn"])
+    seed: int | None = Field(examples=[1234567])
+    width: int = Field(examples=[512])
+    height: int = Field(examples=[768])
+    created_at: datetime
+
+    @classmethod
+    def of(cls, version: ReferenceVersion) -> ReferenceOut:
+        """The API view of a stored reference version."""
+        return cls(image_url=f"/media/{version.image_path}", **version.model_dump())
+
+
 class CharacterOut(Character):
-    """A library character; `id` is its `character_type`."""
+    """A library character; `id` is its `character_type`. `references`: style -> its reference picture."""
 
     id: str
+    references: dict[str, ReferenceOut] = Field(
+        default_factory=dict, description="art style -> the reference picture panels in that style are drawn from"
+    )
+    drawing: list[str] = Field(
+        default_factory=list, description="styles whose reference is being drawn now", examples=[["storybook"]]
+    )
+
+
+class StyleReferenceOut(BaseModel):
+    """Every version of a character's reference in one style, and which one is current."""
+
+    current: int | None = Field(examples=[2])
+    versions: list[ReferenceOut]
+
+
+class CharacterReferencesResponse(BaseModel):
+    """A character's references, by art style."""
+
+    character_type: str = Field(examples=["girl_young"])
+    styles: dict[str, StyleReferenceOut]
+
+    @classmethod
+    def of(cls, record: CharacterReferences) -> CharacterReferencesResponse:
+        """The API view of a stored references record."""
+        return cls(
+            character_type=record.character_type,
+            styles={
+                style: StyleReferenceOut(current=ref.current, versions=[ReferenceOut.of(v) for v in ref.versions])
+                for style, ref in record.styles.items()
+            },
+        )
 
 
 class CharactersResponse(BaseModel):

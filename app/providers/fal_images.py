@@ -21,6 +21,7 @@ import httpx
 from app.models.records import ImageIntent
 from app.providers.fal_failures import FailedGeneration, LostReply, poll_failure
 from app.providers.fal_polling import FalPoller
+from app.providers.fal_references import ReferenceUris
 from app.providers.fal_requests import FalRequestFinder
 from app.providers.fal_submission import submit
 from app.providers.retry import Retryable, RetryPolicy, retrying
@@ -39,7 +40,8 @@ _LOST_REPLY_MIN_SECONDS = 15.0
 
 
 class FalImageModel:
-    """Draws panels with a fal.ai text-to-image endpoint (FLUX by default)."""
+    """Draws panels with a fal.ai text-to-image endpoint (FLUX by default), and panels with cast
+    members in them with a reference-conditioned endpoint (FLUX Kontext multi by default)."""
 
     name = "fal"
 
@@ -47,6 +49,8 @@ class FalImageModel:
         if not settings.fal_api_key:
             raise ProviderError("IMAGE_PROVIDER=fal needs FAL_KEY")
         self.model = settings.fal_model
+        self.reference_model = settings.fal_reference_model  # panels with cast members in them
+        self._uris = ReferenceUris()
         self._fal = fal_client.AsyncClient(key=settings.fal_api_key, default_timeout=settings.image_timeout_seconds)
         self._poller = FalPoller(settings)  # status polls: fewer, on kept connections (see fal_polling.py)
         self._downloads = SafeDownloader(settings.max_image_bytes)  # fal's media hosts only: see safe_download.py
@@ -77,16 +81,9 @@ class FalImageModel:
 
     async def _draw_once(self, request: ImageRequest) -> DrawnImage:
         """Get a finished generation of the prompt from the queue and download the image."""
-        arguments = {
-            "prompt": request.prompt,
-            "image_size": {"width": request.width, "height": request.height},
-            "seed": request.seed,
-            "num_images": 1,
-            "enable_safety_checker": True,
-            "output_format": "png",
-        }
+        endpoint, arguments = await self._route(request)
         try:
-            result = await self._generation(request, self.model, arguments)
+            result = await self._generation(request, endpoint, arguments)
         except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
             raise ProviderError(f"fal.ai request failed: {exc}") from exc
         images = result.get("images") if isinstance(result, dict) else None
@@ -106,6 +103,20 @@ class FalImageModel:
             seed=seed if isinstance(seed, int) else request.seed,
             source_url=None if url.startswith("data:") else url,
         )
+
+    async def _route(self, request: ImageRequest) -> tuple[str, dict]:
+        """The endpoint and its input: the reference endpoint when the panel carries references."""
+        if request.references:
+            return self.reference_model, await self._uris.arguments(request)
+        arguments = {
+            "prompt": request.prompt,
+            "image_size": {"width": request.width, "height": request.height},
+            "seed": request.seed,
+            "num_images": 1,
+            "enable_safety_checker": True,
+            "output_format": "png",
+        }
+        return self.model, arguments
 
     async def _generation(self, request: ImageRequest, endpoint: str, arguments: dict) -> dict:
         """A successful result of `endpoint`: an earlier attempt's request if it can be collected, else a new one's.

@@ -4,7 +4,10 @@ Used when no fal.ai key is configured and in tests. It reads the structured requ
 prompt: the setting comes from the scene's words, each cast member becomes a simple figure coloured
 from its description, and the art style changes palette, outlines and texture. With a composition
 (`request.composition`) it draws exactly the panel's figures where it places them, extras as
-silhouettes; `figure_layout` says where. The same request always gives the same bytes.
+silhouettes; `figure_layout` says where. The same request always gives the same bytes. It draws
+character references too (`ImageRequest.reference_of`: the figure alone on plain paper), and
+draws panels from them: a figure whose reference is in the request takes its colours from the
+reference picture's pixels (`sketch/reference.py`), so an uploaded reference changes the panels.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from app.providers.figure_layout import GENERIC_CHILD, MAX_FIGURES, FigureSlot, 
 from external_services import DrawnImage, ImageRequest
 
 __all__ = ["MAX_FIGURES", "FigureSlot", "OfflineImageModel", "figure_layout", "render_panel"]
+_REFERENCE_PAPER = (246, 244, 238)  # a plain, light background the figure stands out from
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,9 @@ def render_panel(request: ImageRequest) -> bytes:
     # Traits of the whole cast, not of the panel's figures, so each character keeps one look in every panel.
     members = list(request.cast) or [GENERIC_CHILD]
     traits = sketch.cast_traits([(m.name, m.description, m.visual_tags, m.age_group) for m in members])
+    # Drawn from the references, like a reference-conditioned model: each figure wears its picture's colours.
+    pictures = {ref.character_type: ref.data for ref in request.references}
+    traits = [sketch.with_reference(t, pictures.get(m.character_type)) for m, t in zip(members, traits, strict=True)]
     by_name = {m.name.casefold(): t for m, t in zip(members, traits, strict=True)}
     for slot in slots:
         if slot.extra:
@@ -80,6 +87,25 @@ def render_panel(request: ImageRequest) -> bytes:
     return buffer.getvalue()
 
 
+def render_reference(request: ImageRequest) -> bytes:
+    """Draw the reference picture of `request.reference_of`: the figure alone, full length, on plain paper."""
+    member = request.reference_of
+    if member is None:
+        raise ValueError("not a reference request")
+    w, h = request.width, request.height
+    look = sketch.look_for(request.style.name if request.style else None)
+    image = Image.new("RGB", (w, h), look.tint(_REFERENCE_PAPER))
+    pen = sketch.Pen(image, look)
+    [traits] = sketch.cast_traits([(member.name, member.description, member.visual_tags, member.age_group)])
+    kind_width = sketch.WIDTH_RATIO[traits.kind]
+    tall = min(h * 0.86, w * 0.9 / kind_width)  # every figure as tall as the picture allows: the whole body shows
+    sketch.draw_figure(pen, traits, w / 2, h * 0.93, tall)
+    image = sketch.finish(image, look)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=False, compress_level=1)
+    return buffer.getvalue()
+
+
 def _prop_places(elements: Sequence[str], slots: list[FigureSlot], w: int, h: int) -> list[_Prop]:
     # Props go in the free space at the two edges, outside the first and last figure of the front row.
     if slots:
@@ -96,7 +122,7 @@ def _prop_places(elements: Sequence[str], slots: list[FigureSlot], w: int, h: in
 
 
 def _render(request: ImageRequest) -> bytes:
-    return render_panel(request)
+    return render_reference(request) if request.reference_of is not None else render_panel(request)
 
 
 class OfflineImageModel:

@@ -51,6 +51,12 @@ class CharacterLibrary:
         everyone = [*PRESETS.values(), *custom]
         return [c for c in everyone if age_group is None or suits(c, age_group)]
 
+    async def get(self, character_type: str) -> Character:
+        """One character of the library, preset or custom; raises CharacterNotFound."""
+        if character_type in PRESETS:
+            return PRESETS[character_type]
+        return await self._data.characters.get(character_type)
+
     async def add(self, character: Character) -> Character:
         """Store a custom character; its type must not clash with a preset or another custom one."""
         if character.character_type in PRESETS:

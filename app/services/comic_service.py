@@ -19,6 +19,7 @@ from app.providers.moderation import Moderator
 from app.services.characters import CharacterLibrary
 from app.services.panels import PanelService
 from app.services.pipeline import Pipeline
+from app.services.references import ReferenceService
 from app.services.runner import JobRunner
 from app.services.safety import ensure_safe
 from app.services.workflow import STEP_PROGRESS, Action, ensure_allowed
@@ -42,10 +43,12 @@ class ComicService:
         library: CharacterLibrary,
         providers: Providers,
         moderator: Moderator,
+        references: ReferenceService,
     ) -> None:
         self.data = data
         self._moderator = moderator
         self.library = library
+        self.references = references
         self._runner = runner
         self._pipeline = pipeline
         self._providers = providers
@@ -93,6 +96,9 @@ class ComicService:
         )
         await self.data.create_job(job)
         self._runner.start(job.id, self._pipeline.write_scenes(job.id))
+        # The cast is known now: its references are drawn while the scenes are written and reviewed,
+        # in the default style (the style is chosen at generate, which draws any other one then).
+        self.references.prepare(cast, DEFAULT_STYLE, job.id)
         return job
 
     async def get(self, job_id: UUID) -> Job:
@@ -151,7 +157,9 @@ class ComicService:
             job.step = JobStep.COMIC_GENERATION
             job.progress = STEP_PROGRESS[JobStep.COMIC_GENERATION]
 
-        return self._prepare_if_cast(await self._change(job_id, Action.SELECT_CHARACTERS, select))
+        job = self._prepare_if_cast(await self._change(job_id, Action.SELECT_CHARACTERS, select))
+        self.references.prepare(cast, job.style or DEFAULT_STYLE, job.id)  # drawn while the parent looks
+        return job
 
     async def generate(self, job_id: UUID, style: str | None) -> Job:
         """Draw the panels in the background."""

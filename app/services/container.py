@@ -14,6 +14,7 @@ from app.services.events import JobEvents
 from app.services.finishing import Finisher
 from app.services.pipeline import Pipeline
 from app.services.prints import ComicPrints
+from app.services.references import ReferenceService
 from app.services.runner import JobRunner
 from app.services.warm_up import start_warm_up
 from app.storage import folder_lock
@@ -63,13 +64,17 @@ class Services:
         runner = JobRunner(data)
         pool = CpuPool()
         prints = ComicPrints(data, pool, runner.idle)
+        library = CharacterLibrary(data, moderator)
+        references = ReferenceService(data, images, settings, library)
+        finisher = Finisher(data.images, settings, pool, prints)
         comics = ComicService(
             data,
             runner,
-            Pipeline(data, text, images, settings, moderator, finisher=Finisher(data.images, settings, pool, prints)),
-            CharacterLibrary(data, moderator),
+            Pipeline(data, text, images, settings, moderator, finisher=finisher, references=references),
+            library,
             Providers(text=text.name, image=images.name),
             moderator,
+            references,
         )
         await comics.recover(jobs, resume=settings.resume_on_start)
         events = JobEvents(settings.max_event_streams_per_job, settings.max_event_streams)
@@ -86,6 +91,7 @@ class Services:
             await asyncio.wait([self.warming])
         await self.runner.shutdown()
         await self.comics.preparer.shutdown()  # before the text client it calls is closed
+        await self.comics.references.aclose()  # draws in flight keep their seed or request id for the next start
         await self.data.checked()
         await self.pool.aclose()
         await self.text.aclose()

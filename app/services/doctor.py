@@ -2,7 +2,7 @@
 
 Checks, in plain synchronous code (a command, not a request): documents that do not parse;
 comics whose job is gone; completed jobs whose comic is gone; panel images (and redrawn versions,
-lettered panels, pages and PDFs) that are missing, or whose size or SHA-256 differs from the
+lettered panels, pages and PDFs, character references) that are missing, or whose size or SHA-256 differs from the
 record; image files and comic folders nothing refers to (orphans); temporary files left by
 interrupted writes; files in the document folders the service never reads. Nothing is changed.
 """
@@ -77,6 +77,7 @@ def examine(data_dir: Path) -> DoctorReport:
         "jobs": len(found.jobs.records),
         "comics": len(found.comics.records),
         "custom characters": len(found.characters.records),
+        "character references": len(found.references.records),
         "image files": len(found.image_files),
     }
     report.problems = [*_documents(found), *_links(found), *_files(found), *_orphans(found)]
@@ -87,7 +88,7 @@ def examine(data_dir: Path) -> DoctorReport:
 
 
 def _documents(found: Inventory) -> Iterator[Problem]:
-    for documents in (found.jobs, found.comics, found.characters):
+    for documents in (found.jobs, found.comics, found.characters, found.references):
         for path, why in documents.unreadable.items():
             yield Problem("unreadable", path, why)
         for path in documents.strays:
@@ -96,6 +97,7 @@ def _documents(found: Inventory) -> Iterator[Problem]:
         *((f"jobs/{key}.json", key, str(job.id)) for key, job in found.jobs.records.items()),
         *((f"comics/{key}.json", key, str(comic.id)) for key, comic in found.comics.records.items()),
         *((f"characters/{key}.json", key, c.character_type) for key, c in found.characters.records.items()),
+        *((f"references/{key}.json", key, r.character_type) for key, r in found.references.records.items()),
     ]
     for path, key, own in named:
         if key != own:
@@ -127,6 +129,11 @@ def _expected(found: Inventory) -> Iterator[_Expected]:
         if isinstance(record, Comic):
             finished = [record.page_path, record.pdf_path, *record.pdf_paths.values()]
             yield from (_Expected(path, f"the page or a PDF of {name}") for path in finished if path)
+    for key, references in found.references.records.items():
+        for style, reference in references.styles.items():
+            for v in reference.versions:
+                owner = f"the {style} reference of {key}, version {v.version}"
+                yield _Expected(v.image_path, owner, v.size_bytes, v.sha256)
 
 
 def _panel_files(panel: Panel, name: str) -> Iterator[_Expected]:

@@ -22,13 +22,14 @@ from app.services.finishing import Finisher
 from app.services.preparation import PromptPreparer
 from app.services.preparation import scene_drafts as _drafts
 from app.services.preparation import story_brief as _brief
+from app.services.references import ReferenceService, cast_in, panel_references
 from app.services.revisions import PanelReviser
 from app.services.safety import regenerate_if_unsafe, scene_texts
 from app.services.submissions import SubmissionLog
 from app.services.workflow import STEP_PROGRESS, panel_progress
 from app.storage.data_manager import DataManager
 from config import Settings
-from external_services import ImageModel, ImageRequest, ProviderError, TextModel
+from external_services import CharacterReference, ImageModel, ImageRequest, ProviderError, TextModel
 from master_prompts import DEFAULT_STYLE, STYLES
 from utils import utcnow
 
@@ -55,6 +56,7 @@ class Pipeline:
         moderator: Moderator,
         *,
         finisher: Finisher,
+        references: ReferenceService,
     ) -> None:
         self._data = data
         self._moderator = moderator  # generated scenes are screened; flagged ones are written once more
@@ -62,8 +64,9 @@ class Pipeline:
         self._images = images
         self._settings = settings
         self._finisher = finisher
+        self._references = references
         self._submissions = SubmissionLog(data)
-        self._reviser = PanelReviser(data, images, settings, self._finisher, self._submissions)
+        self._reviser = PanelReviser(data, images, settings, self._finisher, self._submissions, references)
         self.preparer = PromptPreparer(data, text)  # image prompts written while the parent looks
 
     async def write_scenes(self, job_id: UUID) -> None:
@@ -115,10 +118,25 @@ class Pipeline:
         drawn = {panel.scene_id for panel in job.panels}
         todo = [scene for scene in job.scenes if scene.scene_id not in drawn]
         if todo:
-            job = await self._panel_prompts(job, todo)
+            # The prompts (prepared while the parent looked, or written now) and the references, together.
+            job, references = await asyncio.gather(
+                self._panel_prompts(job, todo),
+                self._references.ensure(job.characters, job.style or DEFAULT_STYLE, job.id),
+            )
             limit = asyncio.Semaphore(self._settings.image_concurrency)
             outcomes = await asyncio.gather(
-                *(self._draw_panel(job, scene, job.panel_prompts[scene.scene_id], limit) for scene in todo),
+                *(
+                    self._draw_panel(
+                        job,
+                        scene,
+                        job.panel_prompts[scene.scene_id],
+                        limit,
+                        panel_references(
+                            job.characters, cast_in(job.panel_compositions.get(scene.scene_id)), references
+                        ),
+                    )
+                    for scene in todo
+                ),
                 return_exceptions=True,
             )
             _raise_failures(todo, outcomes)
@@ -128,7 +146,14 @@ class Pipeline:
         """The job with each scene's image prompt and composition: the prepared ones if still current, else new."""
         return await self.preparer.ready(job.id, [scene.scene_id for scene in scenes])
 
-    async def _draw_panel(self, job: Job, scene: Scene, prompt: str, limit: asyncio.Semaphore) -> None:
+    async def _draw_panel(
+        self,
+        job: Job,
+        scene: Scene,
+        prompt: str,
+        limit: asyncio.Semaphore,
+        references: tuple[CharacterReference, ...] = (),
+    ) -> None:
         request = ImageRequest(
             prompt=prompt,
             width=self._settings.image_width,
@@ -138,6 +163,7 @@ class Pipeline:
             cast=job.characters,
             style=STYLES[job.style or DEFAULT_STYLE],
             composition=job.panel_compositions.get(scene.scene_id),
+            references=references,
             resume_id=job.image_requests.get(scene.scene_id),
             unconfirmed=job.image_intents.get(scene.scene_id),
             on_submitting=lambda seed: self._submissions.intend(job.id, scene.scene_id, seed),

@@ -19,6 +19,7 @@ from app.models.story import SceneDraft
 from app.services.drawing import draw_picture
 from app.services.finishing import Finisher
 from app.services.preparation import image_prompt
+from app.services.references import ReferenceService, cast_in, panel_references
 from app.services.submissions import SubmissionLog
 from app.services.workflow import STEP_PROGRESS
 from app.storage.data_manager import DataManager
@@ -61,13 +62,20 @@ class PanelReviser:
     """The background step behind redraw and restore."""
 
     def __init__(
-        self, data: DataManager, images: ImageModel, settings: Settings, finisher: Finisher, submissions: SubmissionLog
+        self,
+        data: DataManager,
+        images: ImageModel,
+        settings: Settings,
+        finisher: Finisher,
+        submissions: SubmissionLog,
+        references: ReferenceService,
     ) -> None:
         self._data = data
         self._submissions = submissions
         self._images = images
         self._settings = settings
         self._finisher = finisher
+        self._references = references
 
     async def run(self, job_id: UUID) -> None:
         """Apply the job's pending panel change and re-letter that panel; the page and PDFs follow."""
@@ -114,6 +122,8 @@ class PanelReviser:
         # Redraws asked for now always carry their seed (see panels.py); one left pending by an
         # older version of the service may not.
         seed = change.seed if change.seed is not None else random.SystemRandom().randrange(2**31)
+        references = await self._references.ensure(job.characters, job.style or DEFAULT_STYLE, job.id)
+        composition = panel.composition or job.panel_compositions.get(panel.scene_id)
         request = ImageRequest(
             prompt=prompt,
             width=self._settings.image_width,
@@ -122,7 +132,8 @@ class PanelReviser:
             scene=SceneDraft.model_validate(scene.model_dump(exclude={"id"})),
             cast=job.characters,
             style=style,
-            composition=panel.composition,
+            composition=composition,
+            references=panel_references(job.characters, cast_in(composition), references),
             # A redraw resumed after a crash collects the picture it had asked for, like a comic's panels.
             resume_id=job.image_requests.get(panel.panel_id),
             unconfirmed=job.image_intents.get(panel.panel_id),

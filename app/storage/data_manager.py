@@ -4,6 +4,8 @@ Layout (all human-readable, no database):
     jobs/<job_id>.json                    workflow record, scenes and panels as they are made
     comics/<comic_id>.json                finished comic
     characters/<character_type>.json      custom characters
+    references/<character_type>.json      a character's reference pictures per art style, with versions
+    images/characters/<type>/<style>.vN.png  the reference pictures
     images/comics/<comic_id>/panel-N.png  downloaded panel images
     exports/<export_id>/                  exports made through the API (see app/export)
 """
@@ -26,6 +28,7 @@ from app.storage.export_store import ExportStore
 from app.storage.image_store import ImageStore
 from app.storage.job_index import JobHead, JobIndex
 from app.storage.json_store import JsonStore
+from app.storage.reference_store import ReferenceStore
 from utils import utcnow
 
 log = logging.getLogger("fable.jobs")
@@ -52,6 +55,7 @@ class DataManager:
         self.comics = JsonStore(data_dir / "comics", Comic, ComicNotFound)
         self.characters = JsonStore(data_dir / "characters", Character, CharacterNotFound)
         self.images = ImageStore(data_dir)
+        self.references = ReferenceStore(data_dir, self.images)  # characters' reference pictures
         self.exports = ExportStore(data_dir)
         # id, created_at and status of every job: enough to filter and page the job list without
         # reading every document on each request. Rebuilt at start-up, kept current on writes.
@@ -75,7 +79,8 @@ class DataManager:
         walk, the storage stats for the count, and until the check ends a broken comic is
         reported only once something reads it.
         """
-        for folder in (self.jobs.folder, self.comics.folder, self.characters.folder, self.images.root):
+        folders = (self.jobs.folder, self.comics.folder, self.characters.folder, self.references.records.folder)
+        for folder in (*folders, self.images.root):
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         self._index.rebuild(await self.jobs.scan(JobHead))
         await (self.comics.count_files() if check_comics_later else self.comics.count())

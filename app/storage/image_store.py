@@ -23,6 +23,7 @@ from utils import atomic_write_bytes
 
 # What finishing a comic writes next to its panels.
 _FINISHED_NAME = re.compile(r"panel-\d{1,3}\.lettered\.png|page\.png|comic-(a4|letter)\.pdf")
+_SLUG = re.compile(r"[a-z][a-z0-9_]{1,39}")  # character types and style names: safe as path parts
 _FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
 # A decompression bomb is a hostile image; Pillow only warns below twice its limit, so be strict.
 _MAX_PIXELS = 40_000_000
@@ -63,7 +64,8 @@ def probe_image(data: bytes) -> ImageInfo:
 
 class ImageStore:
     """Panel images, one folder per comic: `images/comics/<comic_id>/panel-<n>.<ext>`, plus redrawn
-    versions (`panel-<n>.v<k>.<ext>`) and the finished files (lettered panels, `page.png`, PDFs).
+    versions (`panel-<n>.v<k>.<ext>`) and the finished files (lettered panels, `page.png`, PDFs);
+    and the characters' reference pictures, `images/characters/<type>/<style>.v<k>.<ext>`.
 
     The number and bytes of image files are running totals (`Tally`): one walk of the folder at
     start-up (`count`), then adjusted by every write and delete made here. The walk may run while
@@ -91,6 +93,20 @@ class ImageStore:
     ) -> str:
         """Store a redrawn panel as `panel-<n>.v<k>.<ext>` beside the first one; returns its relative path."""
         path = self.comic_folder(comic_id) / f"panel-{int(panel_id)}.v{int(version)}.{info.extension}"
+        await self._change(self._store, path, data)
+        return path.relative_to(self.data_dir).as_posix()
+
+    def character_folder(self, character_type: str) -> Path:
+        """The folder holding one character's reference pictures (`images/characters/<type>/`)."""
+        if not _SLUG.fullmatch(character_type):
+            raise ValueError(f"not a character type: {character_type!r}")
+        return self.root / "characters" / character_type
+
+    async def save_reference(self, character_type: str, style: str, version: int, data: bytes, info: ImageInfo) -> str:
+        """Store a character's reference picture as `<style>.v<k>.<ext>`; returns its relative path."""
+        if not _SLUG.fullmatch(style):
+            raise ValueError(f"not a style name: {style!r}")
+        path = self.character_folder(character_type) / f"{style}.v{int(version)}.{info.extension}"
         await self._change(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
 

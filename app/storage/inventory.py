@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from app.models.records import Character, Comic, Job
+from app.models.references import CharacterReferences
 from app.storage.json_store import is_document_key
 
 M = TypeVar("M", bound=BaseModel)
@@ -44,6 +45,7 @@ class Inventory:
     jobs: Documents[Job]
     comics: Documents[Comic]
     characters: Documents[Character]
+    references: Documents[CharacterReferences]
     image_files: set[str]  # every file under images/, relative to DATA_DIR, POSIX separators
     leftovers: list[str]  # temporary files of interrupted writes, anywhere under DATA_DIR
 
@@ -102,6 +104,7 @@ def take_inventory(data_dir: Path) -> Inventory:
         jobs=_read_documents(data_dir, "jobs", Job),
         comics=_read_documents(data_dir, "comics", Comic),
         characters=_read_documents(data_dir, "characters", Character),
+        references=_read_documents(data_dir, "references", CharacterReferences),
         image_files={path for path in everything if path.startswith(f"{IMAGES}/") and not path.endswith(TMP_SUFFIX)},
         leftovers=sorted(path for path in everything if path.endswith(TMP_SUFFIX)),
     )

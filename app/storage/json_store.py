@@ -148,6 +148,21 @@ class JsonStore(Generic[M]):
             stored(new)
         return new
 
+    async def upsert(self, key: str, change: Callable[[M], M], make: Callable[[], M]) -> M:
+        """`update`, starting from `make()` when nothing is stored under `key` yet."""
+
+        def read_or_make() -> M:
+            try:
+                return self._read(key)
+            except self._not_found:
+                return make()
+
+        async with self._lock(key):
+            doc = await asyncio.to_thread(read_or_make)
+            new = change(doc)
+            await in_write_thread(self._write, key, new)
+            return new
+
     async def delete(self, key: str) -> None:
         """Remove a document; raises NotFound when there is none."""
         path = self.path_for(key)

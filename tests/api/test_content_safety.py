@@ -15,7 +15,15 @@ from fastapi.testclient import TestClient
 from tests.conftest import MakeSettings
 from tests.fakes.fal_server import FakeFal
 from tests.fakes.openai_server import FakeOpenAI
-from tests.utils.flow import API, completed_job, job_at_review, job_ready_to_generate, start_job, wait_until_settled
+from tests.utils.flow import (
+    API,
+    completed_job,
+    job_at_review,
+    job_ready_to_generate,
+    start_job,
+    wait_for_references,
+    wait_until_settled,
+)
 
 SAFETY_TOPICS = [
     "teach my kid not to accept candy from strangers",
@@ -148,16 +156,19 @@ def test_rewritten_scenes_are_screened_too(real_client: TestClient, fake_openai:
 
 def test_an_image_flagged_nsfw_is_redrawn_once_with_the_next_seed(real_client: TestClient, fake_fal: FakeFal) -> None:
     job_id = job_ready_to_generate(real_client)
+    wait_for_references(real_client, ["girl_young", "parent_mom"])
+    references = len(fake_fal.submissions)  # only the panels are looked at below
     fake_fal.nsfw_results = 1
     assert real_client.post(f"{API}/comics/{job_id}/generate").status_code == 202
     assert wait_until_settled(real_client, job_id)["status"] == "completed"
 
-    assert len(fake_fal.submissions) == 7
-    seeds = [s["arguments"]["seed"] for s in fake_fal.submissions]
+    submissions = fake_fal.submissions[references:]
+    assert len(submissions) == 7
+    seeds = [s["arguments"]["seed"] for s in submissions]
     seed = min(seeds)
     assert sorted(seeds) == [seed] * 6 + [seed + 1]
-    [redraw] = [s for s in fake_fal.submissions if s["arguments"]["seed"] == seed + 1]
-    [first] = [s for s in fake_fal.submissions[:6] if s["arguments"]["prompt"] == redraw["arguments"]["prompt"]]
+    [redraw] = [s for s in submissions if s["arguments"]["seed"] == seed + 1]
+    [first] = [s for s in submissions[:6] if s["arguments"]["prompt"] == redraw["arguments"]["prompt"]]
     assert first["submitted_at"] < redraw["submitted_at"]
     panels = real_client.get(f"{API}/comics/{job_id}/result").json()["panels"]
     assert sorted(p["seed"] for p in panels) == [seed] * 5 + [seed + 1]
@@ -173,6 +184,7 @@ def test_an_image_flagged_twice_fails_its_panel_and_keeps_the_others(
     )
     with TestClient(create_app(settings)) as client:
         job_id = job_ready_to_generate(client)
+        wait_for_references(client, ["girl_young", "parent_mom"])
         fake_fal.nsfw_results = 2
         client.post(f"{API}/comics/{job_id}/generate")
         status = wait_until_settled(client, job_id)
@@ -180,4 +192,4 @@ def test_an_image_flagged_twice_fails_its_panel_and_keeps_the_others(
         assert status["error"].startswith("panel 1 failed: fal.ai's safety checker flagged the image")
         assert "twice" in status["error"]
         assert status["panels_done"] == 5
-        assert len(fake_fal.submissions) == 7
+        assert len(fake_fal.submissions) == 2 + 7

@@ -39,7 +39,7 @@ def test_page_and_pdfs_are_made_after_completed_without_being_asked_for(client: 
         assert time.monotonic() < deadline, "the page and PDFs were never made"
         time.sleep(0.05)
     stats = client.get(f"{API}/storage/stats").json()
-    assert stats["image_storage"]["total_images"] == 6 + 6 + 1 + 2  # counted as they are written
+    assert stats["image_storage"]["total_images"] == 6 + 6 + 1 + 2 + 2  # and two references; counted as written
 
 
 def test_missing_files_are_made_when_asked_for(client: TestClient, data_dir: Path) -> None:

@@ -153,8 +153,9 @@ def test_storage_stats_and_delete(client: TestClient) -> None:
     stats = client.get(f"{API}/storage/stats").json()
     assert stats["json_storage"]["total_jobs"] == 1
     assert stats["json_storage"]["total_comics"] == 1
-    # Six drawn panels, their six lettered copies, the page and the A4 and Letter PDFs.
-    assert stats["image_storage"]["total_images"] == 6 + 6 + 1 + 2
+    # Six drawn panels, their six lettered copies, the page and the A4 and Letter PDFs, and the
+    # cast's two reference pictures (kept in the library).
+    assert stats["image_storage"]["total_images"] == 6 + 6 + 1 + 2 + 2
     assert stats["total_storage_mb"] > 0
 
     comic = client.get(f"{API}/comics/{job_id}/result").json()
@@ -162,7 +163,7 @@ def test_storage_stats_and_delete(client: TestClient) -> None:
     assert client.get(comic["panels"][0]["image_url"]).status_code == 404
     assert client.get(f"{API}/comics/{job_id}/status").status_code == 404
     after = client.get(f"{API}/storage/stats").json()
-    assert after["image_storage"]["total_images"] == 0
+    assert after["image_storage"]["total_images"] == 2  # the references belong to the characters, not the comic
     assert after["json_storage"]["total_comics"] == 0
     assert client.delete(f"{API}/comics/{comic['comic_id']}").status_code == 404
 

@@ -12,7 +12,14 @@ from config import Settings
 from tests.conftest import MakeSettings
 from tests.fakes.fal_server import FakeFal
 from tests.fakes.openai_server import FakeOpenAI, parse_blocks
-from tests.utils.flow import API, TOPIC, job_at_review, job_ready_to_generate, wait_until_settled
+from tests.utils.flow import (
+    API,
+    TOPIC,
+    job_at_review,
+    job_ready_to_generate,
+    wait_for_references,
+    wait_until_settled,
+)
 
 
 def _generate(client: TestClient, job_id: str) -> dict:
@@ -84,17 +91,21 @@ def test_generation_calls_fal_with_character_looks_and_stores_downloads(
     assert status["status"] == "completed", status
 
     assert len(fake_openai.requests_for("PanelPrompts")) == 1  # all prompts in one call
-    assert len(fake_fal.submissions) == 6
-    seeds = {s["arguments"]["seed"] for s in fake_fal.submissions}
-    assert len(seeds) == 1  # one seed per comic
-    for submission in fake_fal.submissions:
-        assert submission["application"] == "fal-ai/flux/schnell"
+    # The cast's two references (text to image, FAL_MODEL), then six panels drawn from them.
+    references = [s for s in fake_fal.submissions if s["application"] == "fal-ai/flux/schnell"]
+    panels = [s for s in fake_fal.submissions if s["application"] == "fal-ai/flux-pro/kontext/multi"]
+    assert len(references) == 2
+    assert len(panels) == 6
+    assert all("Character reference sheet" in s["arguments"]["prompt"] for s in references)
+    assert len({s["arguments"]["seed"] for s in panels}) == 1  # one seed per comic
+    for submission in panels:
         assert submission["authorization"] == "Key fal-test-local"
-        assert submission["arguments"]["image_size"] == {"width": 768, "height": 512}
+        assert submission["arguments"]["aspect_ratio"] == "3:2"
+        assert len(submission["images"]) == 2  # no composition: the whole cast is in every panel
         prompt = submission["arguments"]["prompt"]
         assert "two black pigtails" in prompt
         assert "teal cardigan" in prompt
-    assert fake_fal.downloads == 6
+    assert fake_fal.downloads == 8
 
     comic = real_client.get(f"{API}/comics/{job_id}/result").json()
     assert {p["provider"] for p in comic["panels"]} == {"fal"}
@@ -117,6 +128,7 @@ def test_data_url_results_are_stored_too(real_client: TestClient, fake_fal: Fake
 
 def test_six_panels_take_about_one_image_latency(real_client: TestClient, fake_fal: FakeFal) -> None:
     job_id = job_ready_to_generate(real_client)
+    wait_for_references(real_client, ["girl_young", "parent_mom"])  # drawn while the parent looked
     fake_fal.latency = 1.0
     started = time.monotonic()
     assert real_client.post(f"{API}/comics/{job_id}/generate").status_code == 202
@@ -147,6 +159,7 @@ def test_image_concurrency_setting_bounds_parallel_requests(
 
 def test_fal_error_fails_the_job_naming_the_panel(real_client: TestClient, fake_fal: FakeFal) -> None:
     job_id = job_ready_to_generate(real_client)
+    wait_for_references(real_client, ["girl_young", "parent_mom"])  # drawn since the cast was chosen
     fake_fal.fail_statuses = [422]  # a request fal refuses for good: not retried
     status = _generate(real_client, job_id)
     assert status["status"] == "failed"
@@ -160,7 +173,7 @@ def test_fal_error_fails_the_job_naming_the_panel(real_client: TestClient, fake_
     done = wait_until_settled(real_client, job_id)
     assert done["status"] == "completed"
     assert fake_fal.rejected == [422]
-    assert len(fake_fal.submissions) == 6  # five kept panels + only the missing one requested again
+    assert len(fake_fal.submissions) == 2 + 6  # references, five kept panels + only the missing one again
 
 
 def test_cast_chosen_up_front_reaches_the_model(real_client: TestClient, fake_openai: FakeOpenAI) -> None:
@@ -189,7 +202,7 @@ def test_flaky_providers_still_complete_the_comic(
         status = _generate(client, job_id)
     assert status["status"] == "completed", status
     assert fake_fal.rejected  # some requests really failed
-    assert len(fake_fal.submissions) == 6  # and every accepted one became a stored panel
+    assert len(fake_fal.submissions) == 2 + 6  # and every accepted one became a stored reference or panel
 
 
 def test_job_records_usage_and_a_timeline(real_client: TestClient) -> None:
@@ -198,6 +211,7 @@ def test_job_records_usage_and_a_timeline(real_client: TestClient) -> None:
     assert status["usage"]["llm_calls"] == 2  # the script, then all image prompts in one call
     assert status["usage"]["llm_tokens"] > 0
     assert status["usage"]["images"] == 6
+    assert status["usage"]["references"] == 2  # the cast's references, drawn for this job
     steps = [(h["status"], h["step"]) for h in status["history"]]
     assert steps[0] == ("processing", "generating_scenes")
     assert ("requires_action", "scene_review") in steps

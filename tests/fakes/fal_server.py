@@ -45,6 +45,11 @@ _SIZE_PRESETS = {
     "landscape_16_9": (1024, 576),
 }
 _NAMESPACES = ("workflows", "comfy")  # mirrors fal_client.client.APP_NAMESPACES
+# Endpoints that draw from reference pictures (FLUX Kontext multi, nano-banana edit): they require
+# `image_urls` and size the picture by `aspect_ratio`, not `image_size`.
+_REFERENCE_SUFFIXES = ("/multi", "/edit")
+_ASPECT_RATIOS = {"21:9": (21, 9), "16:9": (16, 9), "4:3": (4, 3), "3:2": (3, 2), "1:1": (1, 1)}
+_ASPECT_RATIOS |= {"2:3": (2, 3), "3:4": (3, 4), "9:16": (9, 16), "9:21": (9, 21)}
 _PAINT_AHEAD = 0.25  # seconds before a request completes that its picture is painted
 
 
@@ -190,6 +195,11 @@ class FakeFal:
         except ValueError:
             return _detail(422, "Request body is not valid JSON")
         application = request.path_params["application"].strip("/")
+        images: list[bytes | str] = []
+        if application.endswith(_REFERENCE_SUFFIXES):
+            problem = _reference_problem(arguments, images)
+            if problem is not None:
+                return _detail(422, problem)
         parts = application.split("/")
         base = "/".join(parts[: 3 if parts[0] in _NAMESPACES else 2])
         with self._lock:
@@ -215,6 +225,8 @@ class FakeFal:
                     "application": application,
                     "arguments": arguments,
                     "authorization": request.headers["authorization"],
+                    # The reference pictures received: decoded `data:` URIs as bytes, other URLs as given.
+                    "images": images,
                     "submitted_at": job.submitted_at,
                     "latency": job.latency,
                 }
@@ -334,7 +346,7 @@ class FakeFal:
 
     def _build_result(self, job: _Job) -> dict[str, Any]:
         args = job.arguments
-        width, height = _image_size(args.get("image_size"))
+        width, height = _image_size(args.get("image_size"), args.get("aspect_ratio"))
         images = []
         for i in range(max(1, int(args.get("num_images", 1)))):
             if self.data_urls:
@@ -382,7 +394,37 @@ def _check_auth(request: Request) -> JSONResponse | None:
     return None
 
 
-def _image_size(value: Any) -> tuple[int, int]:
+def _reference_problem(arguments: Any, images: list[bytes | str]) -> str | None:
+    """What real fal's input validation would refuse in a reference endpoint's input (None: fine).
+
+    Fills `images` with the pictures: `data:` URIs decoded (they must decode as images), URLs kept.
+    """
+    urls = arguments.get("image_urls") if isinstance(arguments, dict) else None
+    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+        return "image_urls: field required (a non-empty list of image URLs)"
+    ratio = arguments.get("aspect_ratio", "1:1")
+    if ratio not in _ASPECT_RATIOS:
+        return f"aspect_ratio: unexpected value {ratio!r}"
+    for url in urls:
+        if not url.startswith("data:"):
+            images.append(url)
+            continue
+        header, _, payload = url.partition(",")
+        try:
+            data = base64.b64decode(payload, validate=True)
+            with Image.open(io.BytesIO(data)) as picture:
+                picture.load()
+        except (ValueError, OSError) as exc:
+            return f"image_urls: cannot read {header}: {exc}"
+        images.append(data)
+    return None
+
+
+def _image_size(value: Any, aspect_ratio: Any = None) -> tuple[int, int]:
+    if aspect_ratio in _ASPECT_RATIOS:
+        # Invented detail: real Kontext draws about a megapixel; the fake keeps the long side at 768.
+        w, h = _ASPECT_RATIOS[aspect_ratio]
+        return (768, round(768 * h / w)) if w >= h else (round(768 * w / h), 768)
     if isinstance(value, dict):
         width, height = int(value.get("width", 1024)), int(value.get("height", 768))
     else:
@@ -392,7 +434,7 @@ def _image_size(value: Any) -> tuple[int, int]:
 
 def _render_png(job: _Job, index: int) -> bytes:
     """A deterministic, non-blank PNG: prompt-derived background with a contrasting sun and frame."""
-    width, height = _image_size(job.arguments.get("image_size"))
+    width, height = _image_size(job.arguments.get("image_size"), job.arguments.get("aspect_ratio"))
     digest = hashlib.sha256(f"{job.arguments.get('prompt', '')}#{index}".encode()).digest()
     bg = (digest[0], digest[1], digest[2])
     fg = (255 - bg[0], 255 - bg[1], 255 - bg[2])

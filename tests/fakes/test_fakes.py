@@ -317,3 +317,23 @@ async def test_fal_failed_run_and_lost_answer(fake_fal: FakeFal) -> None:
     # FalImageModel submits by itself (app/providers/fal_submission.py).
     assert len(fake_fal.submissions) == 3
     assert len(fake_fal.lost_replies) == 1
+
+
+async def test_fal_reference_endpoint_requires_and_records_its_pictures(fake_fal: FakeFal) -> None:
+    import fal_client
+
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 60), (200, 30, 30)).save(picture, "JPEG")
+    uri = "data:image/jpeg;base64," + base64.b64encode(picture.getvalue()).decode()
+    kontext = "fal-ai/flux-pro/kontext/multi"
+    async with _fal_client() as client:
+        result = await client.subscribe(
+            kontext, {"prompt": "Mia waves", "image_urls": [uri, "https://example.org/a.png"], "aspect_ratio": "3:2"}
+        )
+        assert (result["images"][0]["width"], result["images"][0]["height"]) == (768, 512)
+        for bad in ({"prompt": "no pictures"}, {"prompt": "x", "image_urls": ["data:image/png;base64,AAAA"]}):
+            with pytest.raises(fal_client.FalClientHTTPError) as excinfo:
+                await client.submit(kontext, bad)
+            assert excinfo.value.status_code == 422
+    (sub,) = fake_fal.submissions
+    assert sub["images"] == [picture.getvalue(), "https://example.org/a.png"]  # decoded, or the URL as sent

@@ -41,7 +41,13 @@ def store(data_dir: Path) -> Comic:
 def test_a_healthy_store_is_clean(data_dir: Path, store: Comic) -> None:
     report = examine(data_dir)
     assert report.problems == []
-    assert report.checked == {"jobs": 5, "comics": 3, "custom characters": 1, "image files": 15}
+    assert report.checked == {
+        "jobs": 5,
+        "comics": 3,
+        "custom characters": 1,
+        "character references": 0,
+        "image files": 15,
+    }
     assert "No problems found." in render(report)
 
 
@@ -49,7 +55,20 @@ def test_a_comic_made_by_the_workflow_is_clean(client: TestClient, data_dir: Pat
     completed_job(client)  # lettered panels, the page and both PDFs: every file the records name
     report = examine(data_dir)
     assert report.problems == []
-    assert report.checked["image files"] == 6 + 6 + 1 + 2
+    assert report.checked["image files"] == 6 + 6 + 1 + 2 + 2  # and the cast's two references
+    assert report.checked["character references"] == 2
+
+
+def test_a_missing_or_changed_reference_picture_is_reported(client: TestClient, data_dir: Path) -> None:
+    completed_job(client)
+    pictures = sorted((data_dir / "images" / "characters").rglob("*.png"))
+    assert [p.parent.name for p in pictures] == ["girl_young", "parent_mom"]
+    pictures[0].unlink()
+    pictures[1].write_bytes(pictures[1].read_bytes() + b"x")
+    problems = {p.path: p for p in examine(data_dir).problems}
+    assert problems["images/characters/girl_young/storybook.v1.png"].kind == "missing_file"
+    assert "storybook reference of girl_young" in problems["images/characters/girl_young/storybook.v1.png"].detail
+    assert problems["images/characters/parent_mom/storybook.v1.png"].kind == "mismatch"
 
 
 def test_a_truncated_or_hand_broken_document_is_unreadable(data_dir: Path, store: Comic) -> None:

@@ -66,3 +66,17 @@ def wait_for_print_files(client: TestClient, job_id: str) -> None:
         response = client.get(url)
         assert response.status_code == 200, response.text
         assert response.content[:4] in (b"%PDF", b"\x89PNG"), url
+
+
+def wait_for_references(
+    client: TestClient, types: list[str], style: str = "storybook", timeout: float = 30.0
+) -> dict[str, Any]:
+    """Poll the character library until each of `types` has a reference in `style`; returns them by type."""
+    deadline = time.monotonic() + timeout
+    while True:
+        characters = client.get(f"{API}/comics/characters").json()["characters"]
+        found = {c["id"]: c["references"][style] for c in characters if style in c["references"]}
+        if set(types) <= set(found):
+            return found
+        assert time.monotonic() < deadline, f"references of {types} in {style} not drawn after {timeout} s"
+        time.sleep(0.02)

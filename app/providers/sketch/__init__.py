@@ -12,6 +12,7 @@ from app.providers.sketch.labels import border, fit_text, get_font, label
 from app.providers.sketch.palette import COLOURS, INK, RGB, Look, look_for
 from app.providers.sketch.pen import Pen
 from app.providers.sketch.props import draw_prop
+from app.providers.sketch.reference import with_reference
 from app.providers.sketch.settings import draw_setting, pick_setting
 from app.providers.sketch.traits import Traits, cast_traits, figure_kind
 
@@ -41,4 +42,5 @@ __all__ = [
     "look_for",
     "paper_texture",
     "pick_setting",
+    "with_reference",
 ]
