@@ -157,11 +157,13 @@ class JsonStore(Generic[M]):
             except self._not_found:
                 return make()
 
-        async with self._lock(key):
-            doc = await asyncio.to_thread(read_or_make)
-            new = change(doc)
+        async def read_change_write() -> M:
+            new = change(await asyncio.to_thread(read_or_make))
             await in_write_thread(self._write, key, new)
             return new
+
+        async with self._locks(key):
+            return await run_to_end(read_change_write())
 
     async def delete(self, key: str) -> None:
         """Remove a document; raises NotFound when there is none."""
