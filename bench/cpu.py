@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from app.models.records import CastMember
+from app.models.records import CastMember, Composition
 from app.providers.offline_images import render_panel
 from app.providers.offline_text import OfflineTextModel
 from app.services.characters import PRESETS
@@ -67,10 +67,9 @@ def _finishing(requests: list[ImageRequest], panels: list[bytes], rounds: int) -
         from app.rendering.lettering import letter_png
         from app.rendering.page import PageText, compose_page
         from app.rendering.pdf import render_pdf
-        from app.rendering.places import cast_composition
     except ImportError as exc:  # another change may be building this package right now
         return [CpuCost(name, [], f"app/rendering/ is incomplete ({exc})") for name in _FINISHING]
-    composition = cast_composition([member.name for member in requests[0].cast])
+    composition = Composition.in_cast_order([member.name for member in requests[0].cast])
 
     def letter() -> list[bytes]:
         pairs = zip(requests, panels, strict=True)

@@ -91,6 +91,14 @@ Position = Literal["left", "centre", "right"]
 Depth = Literal["front", "back"]
 
 
+_CAST_ORDER: dict[int, tuple[Position, ...]] = {
+    1: ("centre",),
+    2: ("left", "right"),
+    3: ("left", "centre", "right"),
+    4: ("left", "left", "right", "right"),
+}
+
+
 class Figure(BaseModel):
     """One figure in a panel: who it is, where it stands, and (for an extra) what it looks like."""
 
@@ -106,6 +114,16 @@ class Composition(BaseModel):
 
     figures: list[Figure] = Field(default_factory=list)
     speakers: list[str] = Field(default_factory=list)  # names as in `figures`, in speaking order
+
+    @classmethod
+    def in_cast_order(cls, names: list[str]) -> Composition:
+        """What the offline illustrator drew before compositions existed: the cast in order, left to right."""
+        names = names[:4]
+        figures = [
+            Figure(name=n, character_type=n.casefold(), position=p)
+            for n, p in zip(names, _CAST_ORDER.get(len(names), ()), strict=True)
+        ]
+        return cls(figures=figures, speakers=names)
 
     def figure(self, name: str) -> Figure | None:
         """The figure of that name (case and spaces folded), or None."""

@@ -20,12 +20,6 @@ from app.rendering.picture import Reading
 _X = {"left": 0.22, "centre": 0.5, "right": 0.78}
 _STRAY = 0.06  # how far (share of the width) a figure may stand from its named place, for unseen heads
 _ORDER: dict[Position, int] = {"left": 0, "centre": 1, "right": 2}
-_POSITIONS: dict[int, tuple[Position, ...]] = {
-    1: ("centre",),
-    2: ("left", "right"),
-    3: ("left", "centre", "right"),
-    4: ("left", "left", "right", "right"),
-}
 
 
 @dataclass(frozen=True)
@@ -35,14 +29,6 @@ class Place:
     name: str
     head: Box
     seen: bool
-
-
-def cast_composition(names: Sequence[str]) -> Composition:
-    """The composition the offline illustrator drew before compositions existed: the cast in order, left to right."""
-    names = list(names)[:4]
-    positions = _POSITIONS.get(len(names), ())
-    figures = [Figure(name=n, character_type=n.casefold(), position=p) for n, p in zip(names, positions, strict=True)]
-    return Composition(figures=figures, speakers=names)
 
 
 def _estimate(figure: Figure, same_place: list[Figure], reading: Reading) -> Box:

@@ -13,19 +13,24 @@ from collections.abc import Sequence
 from PIL import Image
 
 from app.models.records import Composition
-from app.rendering.lettering import letter_png
 from app.rendering.page import PageText, compose_page
 from app.rendering.pdf import Paper, render_pdf
 from app.rendering.png import encode_png
 
 
 def warm_up() -> int:
-    """Nothing but the imports above (done by then); returns the worker's pid."""
+    """Import what lettering reads pictures with, before the first panel needs it; returns the worker's pid."""
+    import app.rendering.lettering  # noqa: F401 - the import is the work
+
     return os.getpid()
 
 
 def letter_panel(data: bytes, title: str, dialogue: str, composition: Composition) -> bytes:
     """The panel image `data` with its title and dialogue lettered on, placed by reading the picture, as PNG bytes."""
+    # Imported here: lettering brings OpenCV and NumPy (~0.3 s, ~40 MB), which only the render
+    # workers need; the server process imports this module for the functions' names alone.
+    from app.rendering.lettering import letter_png
+
     return letter_png(data, title, dialogue, composition)[0]
 
 

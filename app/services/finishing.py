@@ -17,7 +17,6 @@ from collections.abc import Collection
 from uuid import UUID
 
 from app.models.records import Comic, Composition, Panel, Scene
-from app.rendering.places import cast_composition
 from app.rendering.tasks import letter_panel
 from app.services.cpu_pool import CpuPool
 from app.services.prints import ComicPrints
@@ -58,7 +57,7 @@ class Finisher:
         started = time.perf_counter()
         scenes = {scene.scene_id: scene for scene in comic.scenes}
         # Panels drawn before compositions existed: the cast in order, left to right, as they were drawn.
-        cast = cast_composition([member.name for member in comic.characters])
+        cast = Composition.in_cast_order([member.name for member in comic.characters])
         todo = [p for p in comic.panels if p.panel_id in redo or p.lettered_path is None]
         done = await asyncio.gather(
             *(self.letter(comic.id, p, scenes.get(p.scene_id), p.composition or cast) for p in todo)

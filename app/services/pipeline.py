@@ -12,11 +12,10 @@ from typing import TypeVar
 from uuid import UUID
 
 from app.errors import FableError
-from app.models.records import Comic, Job, Panel, Scene
+from app.models.records import Comic, Composition, Job, Panel, Scene
 from app.models.states import JobStatus, JobStep
 from app.models.story import check_scene_ids
 from app.providers.moderation import Moderator
-from app.rendering.places import cast_composition
 from app.services.drawing import draw_picture
 from app.services.finishing import Finisher
 from app.services.preparation import PromptPreparer
@@ -182,7 +181,7 @@ class Pipeline:
         composition = job.panel_compositions.get(scene.scene_id)
         panel = Panel(panel_id=scene.scene_id, scene_id=scene.scene_id, composition=composition, **picture.model_dump())
         # Lettered now, while other panels are still being drawn: the last one is all that is left at the end.
-        staging = composition or cast_composition([m.name for m in job.characters])
+        staging = composition or Composition.in_cast_order([m.name for m in job.characters])
         panel = await self._finisher.letter(job.comic_id, panel, scene, staging, data)
 
         def keep(job: Job) -> None:

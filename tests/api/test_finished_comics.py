@@ -20,7 +20,6 @@ from pypdf import PdfReader
 from app.models.records import Composition
 from app.rendering.lettering import plan
 from app.rendering.picture import read_picture
-from app.rendering.places import cast_composition
 from tests.conftest import MakeSettings
 from tests.utils.flow import API, completed_job, job_ready_to_generate, wait_until_settled
 
@@ -134,7 +133,9 @@ def test_every_balloon_reads_back_from_the_lettered_panels(client: TestClient, t
         # The layout is a pure function of the raw picture, so planning it again says where each balloon went.
         raw = Image.open(io.BytesIO(client.get(panel["image_url"]).content)).convert("RGB")
         composition = Composition.model_validate(panel["composition"]) if panel.get("composition") else None
-        layout = plan(read_picture(raw), scene["title"], scene["dialogue"], composition or cast_composition(speakers))
+        layout = plan(
+            read_picture(raw), scene["title"], scene["dialogue"], composition or Composition.in_cast_order(speakers)
+        )
         balloons = [item for item in layout.items if item.kind == "balloon"]
         assert len(balloons) == len(scene["dialogue"].splitlines())
         for index, item in enumerate(balloons):

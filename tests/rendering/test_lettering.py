@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from app.models.records import Composition
 from app.models.story import SceneDraft
 from app.providers.offline_images import render_panel
 from app.rendering.balloons import Box, tail_box
 from app.rendering.fonts import font_for
 from app.rendering.lettering import Item, Layout, letter_png, line_origins, plan
 from app.rendering.picture import Reading
-from app.rendering.places import cast_composition
 from external_services import ImageRequest
 from master_prompts import STYLES
 from tests.utils.factories import PRESET_CAST
@@ -35,7 +35,7 @@ LONG = (
 )
 SIZES = [(768, 512), (512, 768), (1024, 1024), (256, 256)]
 THIRD = 1 / 3  # the most of a panel that lettering may cover
-MIA_MOM = cast_composition(["Mia", "Mom"])
+MIA_MOM = Composition.in_cast_order(["Mia", "Mom"])
 
 
 def panel_image(width: int = 768, height: int = 512, style: str = "cartoon", dialogue: str = SHORT) -> bytes:
@@ -125,7 +125,7 @@ def test_tails_point_to_the_speakers_side() -> None:
 
 def test_text_that_cannot_fit_is_shortened_with_an_ellipsis_never_clipped() -> None:
     flood = 'Mia: "' + "blah " * 400 + '"'
-    layout = plan(Reading.blank(256, 256), TITLE, flood, cast_composition(["Mia"]))
+    layout = plan(Reading.blank(256, 256), TITLE, flood, Composition.in_cast_order(["Mia"]))
     assert layout.shortened
     assert layout.items
     assert layout.items[-1].lines[-1].endswith("…")
