@@ -183,7 +183,6 @@ def test_ctrl_c_on_generate_cancels_its_comic_on_the_server(
     env = service_env(tmp_path / "data", **fakes)
     server = start_server(env, tmp_path / "server.log")
     servers.append(server)
-    fake_fal.latency = 60.0  # drawing would outlast the test: only a cancel ends it
     generate = subprocess.Popen(
         [sys.executable, "main.py", "generate", TOPIC, "--panels", "1"],
         cwd=REPO_ROOT,
@@ -195,7 +194,12 @@ def test_ctrl_c_on_generate_cancels_its_comic_on_the_server(
     try:
         with server.client() as http:
             deadline = time.monotonic() + 60
-            while not fake_fal.submissions:
+            while fake_fal.downloads < 2:  # the cast's two reference pictures, drawn at once
+                assert generate.poll() is None, generate.communicate()
+                assert time.monotonic() < deadline, "the cast's references were never drawn"
+                time.sleep(0.05)
+            fake_fal.latency = 60.0  # drawing the panel would outlast the test: only a cancel ends it
+            while len(fake_fal.submissions) < 3:
                 assert generate.poll() is None, generate.communicate()
                 assert time.monotonic() < deadline, "generate's panel was never submitted"
                 time.sleep(0.05)

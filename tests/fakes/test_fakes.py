@@ -319,6 +319,7 @@ async def test_fal_failed_run_and_lost_answer(fake_fal: FakeFal) -> None:
     assert len(fake_fal.lost_replies) == 1
 
 
+@pytest.mark.anyio
 async def test_fal_reference_endpoint_requires_and_records_its_pictures(fake_fal: FakeFal) -> None:
     import fal_client
 
