@@ -35,12 +35,7 @@ async def draw_picture(
     path = await store(image.data, info)
     picture = Picture(
         prompt=request.prompt,
-        image_path=path,
-        content_type=info.content_type,
-        width=info.width,
-        height=info.height,
-        size_bytes=info.size_bytes,
-        sha256=info.sha256,
+        **info.picture_fields(path),
         seed=image.seed if image.seed is not None else request.seed,
         provider=images.name,
         source_url=image.source_url,

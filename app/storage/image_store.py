@@ -40,6 +40,17 @@ class ImageInfo:
     size_bytes: int
     sha256: str
 
+    def picture_fields(self, path: str) -> dict[str, object]:
+        """The fields a `Picture` record takes from the stored file at `path`."""
+        return {
+            "image_path": path,
+            "content_type": self.content_type,
+            "width": self.width,
+            "height": self.height,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
+        }
+
 
 def probe_image(data: bytes) -> ImageInfo:
     """Decode `data` fully and describe it; raises InvalidImage for anything that is not one."""
