@@ -6,7 +6,6 @@ fal.ai does (see tests/fakes/fal_server.py).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -15,44 +14,14 @@ from typing import Literal
 import pytest
 
 from app.models.records import ImageIntent
-from app.providers.fal_images import FalImageModel
 from config import Settings
-from external_services import ImageRequest, ProviderError
+from external_services import ProviderError
 from tests.conftest import MakeSettings
 from tests.fakes.fal_server import FakeFal
-from tests.utils.factories import SCENE_DRAFT
+from tests.utils.fal_calls import REQUEST, Recorder, draw
 from utils import utcnow
 
 pytestmark = pytest.mark.anyio
-
-REQUEST = ImageRequest(prompt="Mia at the bus stop", width=64, height=48, seed=7, scene=SCENE_DRAFT)
-
-
-class _Recorder:
-    """The job's side of the callbacks: what the provider told it, in order."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, object]] = []
-
-    async def submitting(self, seed: int) -> None:
-        self.events.append(("submitting", seed))
-
-    async def submitted(self, request_id: str | None) -> None:
-        self.events.append(("submitted", request_id))
-
-    def on(self, request: ImageRequest, intent: ImageIntent | None = None) -> ImageRequest:
-        return dataclasses.replace(
-            request, unconfirmed=intent, on_submitting=self.submitting, on_submitted=self.submitted
-        )
-
-
-async def _draw(settings: Settings, request: ImageRequest) -> None:
-    model = FalImageModel(settings)
-    try:
-        image = await model.draw(request)
-        assert image.data.startswith(b"\x89PNG")
-    finally:
-        await model.aclose()
 
 
 def _ids(fal: FakeFal) -> list[str]:
@@ -73,8 +42,8 @@ async def test_a_failed_run_is_submitted_again_as_a_new_request_with_the_same_se
     quick: Settings, fake_fal: FakeFal
 ) -> None:
     fake_fal.fail_next = 1
-    recorder = _Recorder()
-    await _draw(quick, recorder.on(REQUEST))
+    recorder = Recorder()
+    await draw(quick, recorder.on(REQUEST))
     failed, drawn = _ids(fake_fal)
     assert fake_fal.failed == [failed]
     assert [s["arguments"]["seed"] for s in fake_fal.submissions] == [7, 7]
@@ -88,7 +57,7 @@ async def test_runs_failing_every_time_fail_clearly_after_retry_attempts(
     settings = make_real_settings(retry_attempts=3, retry_base_delay_seconds=0.01)
     fake_fal.fail_next = 10
     with pytest.raises(ProviderError, match=r"runner_server_error.*3 requests with seed 7 failed"):
-        await _draw(settings, REQUEST)
+        await draw(settings, REQUEST)
     assert len(fake_fal.submissions) == 3
 
 
@@ -97,23 +66,23 @@ async def test_a_run_the_model_refused_is_not_submitted_again(quick: Settings, f
     with pytest.raises(
         ProviderError, match=r"refused to draw this picture \(HTTP 422\): prompt: The prompt was flagged"
     ):
-        await _draw(quick, REQUEST)
+        await draw(quick, REQUEST)
     assert len(fake_fal.submissions) == 1
 
 
 async def test_a_refused_submission_fails_with_fals_message(quick: Settings, fake_fal: FakeFal) -> None:
     fake_fal.fail_statuses = [422]
-    recorder = _Recorder()
+    recorder = Recorder()
     with pytest.raises(ProviderError, match=r"fal.ai refused the request \(HTTP 422\): Injected failure"):
-        await _draw(quick, recorder.on(REQUEST))
+        await draw(quick, recorder.on(REQUEST))
     assert recorder.events == [("submitting", 7), ("submitted", None)]  # nothing was queued: the intent is void
     assert fake_fal.listings == 0  # and nothing was looked for
 
 
 async def test_a_rate_limited_submission_is_simply_sent_again(quick: Settings, fake_fal: FakeFal) -> None:
     fake_fal.fail_statuses = [429, 429]
-    recorder = _Recorder()
-    await _draw(quick, recorder.on(REQUEST))
+    recorder = Recorder()
+    await draw(quick, recorder.on(REQUEST))
     assert fake_fal.rejected == [429, 429]
     assert recorder.events == _pairs(_ids(fake_fal))  # one intent: a 429 queues nothing
     assert fake_fal.listings == 0
@@ -125,8 +94,8 @@ async def test_a_lost_submission_answer_is_looked_up_not_sent_again(
 ) -> None:
     fake_fal.latency = 0.5  # still running at the first look: listed only once it has ended
     fake_fal.reply_faults = [fault]
-    recorder = _Recorder()
-    await _draw(quick, recorder.on(REQUEST))
+    recorder = Recorder()
+    await draw(quick, recorder.on(REQUEST))
     [taken] = _ids(fake_fal)  # fal took it once, and was never sent it again
     assert fake_fal.lost_replies == [taken]
     assert fake_fal.listings >= 1
@@ -138,9 +107,9 @@ async def test_a_submission_lost_before_fal_took_it_is_sent_again_once_the_looku
 ) -> None:
     settings = make_real_settings(image_timeout_seconds=3.0, retry_base_delay_seconds=0.01)
     fake_fal.fail_statuses = [503]  # a 5xx: fal may or may not have queued it (here: not)
-    recorder = _Recorder()
+    recorder = Recorder()
     started = time.monotonic()
-    await _draw(settings, recorder.on(REQUEST))
+    await draw(settings, recorder.on(REQUEST))
     elapsed = time.monotonic() - started
     assert len(fake_fal.submissions) == 1
     assert fake_fal.listings >= 1
@@ -154,9 +123,9 @@ async def test_after_a_crash_a_request_that_failed_is_not_collected(
     intent = ImageIntent(seed=7, at=utcnow() - timedelta(seconds=2.5))
     fake_fal.fail_next = 1
     with pytest.raises(ProviderError):  # fal took it and it failed; the process that sent it died
-        await _draw(make_real_settings(retry_attempts=1), REQUEST)
-    recorder = _Recorder()
-    await _draw(make_real_settings(image_timeout_seconds=3.0), recorder.on(REQUEST, intent))
+        await draw(make_real_settings(retry_attempts=1), REQUEST)
+    recorder = Recorder()
+    await draw(make_real_settings(image_timeout_seconds=3.0), recorder.on(REQUEST, intent))
     failed, drawn = _ids(fake_fal)
     assert fake_fal.failed == [failed]
     assert recorder.events == [("submitted", None), *_pairs([drawn])]  # passed over in the listing: drawn anew
