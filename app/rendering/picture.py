@@ -30,7 +30,9 @@ _FACE_SIDE = 384  # the longer side skin is looked for at
 _CASCADE_SIDE = 256  # the cascade's, smaller: it costs the most, and faces small enough to miss here need no room
 _CASCADE = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
 # YCrCb ranges that hold human skin from light to dark (and the peach and brown of drawn skin).
-_CR, _CB, _MIN_Y = (136, 178), (77, 133), 40
+_CR, _CB, _MIN_Y = (136, 192), (62, 133), 40
+_FRAME = 0.012  # the share of the shorter side blanked at the edges, where a panel's frame is drawn
+_COLOUR_STEP = 14  # a change of colour (8-bit Lab, within 3 x 3 pixels) that splits skin into areas
 cv2.setNumThreads(1)  # one render worker per core already: OpenCV's own threads would only fight them
 
 
@@ -88,29 +90,50 @@ def cascade_faces(grey: np.ndarray, scale: float) -> list[Box]:
 
 
 def skin_faces(rgb: np.ndarray, scale: float) -> list[Box]:
-    """Compact skin-coloured blobs with holes (eyes, mouth, glasses) in them, as head boxes in picture pixels."""
+    """Compact skin-coloured blobs with holes (eyes, mouth, glasses) in them, as head boxes in picture pixels.
+
+    Looked for twice: in skin joined across thin cuts (a face that eyes, glasses or a beard's edge cut
+    into bands), and in skin split wherever its colour changes. The split pass finds faces painted
+    without outlines next to other skin-coloured paint (a peach face on a pale yellow dress over a
+    sandy path, in the storybook and paper cut-out styles), which joined are one blob too big to be a head.
+    """
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     y, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
     skin = ((cr >= _CR[0]) & (cr <= _CR[1]) & (cb >= _CB[0]) & (cb <= _CB[1]) & (y >= _MIN_Y)).astype(np.uint8)
-    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     short = min(skin.shape)
-    # Closing joins a face that eyes, glasses or a beard's edge cut into bands; the holes are counted on `skin`.
+    # A panel's frame may be skin-coloured (tan, brown): it would hold everything inside one outline.
+    frame = max(2, round(short * _FRAME))
+    skin[:frame], skin[-frame:], skin[:, :frame], skin[:, -frame:] = 0, 0, 0, 0
+    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     k = max(3, round(short * 0.02)) | 1
     joined = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # The median takes out halftone dots and paper speckle, which would split a face into crumbs.
+    lab = cv2.cvtColor(cv2.medianBlur(rgb, 5), cv2.COLOR_RGB2LAB)
+    step = cv2.morphologyEx(lab, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    edges = cv2.max(cv2.max(step[..., 0], step[..., 1]), step[..., 2]) >= _COLOUR_STEP
+    split = skin & ~edges
+    return _heads(joined, skin, frame, scale) + _heads(split, skin, frame, scale)
+
+
+def _heads(blobs: np.ndarray, skin: np.ndarray, frame: int, scale: float) -> list[Box]:
+    """The blobs of `blobs` shaped like a face, with holes in `skin` where the eyes and mouth are."""
+    short = min(skin.shape)
+    contours, _ = cv2.findContours(blobs, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     faces = []
     for contour in contours:
         x, y0, w, h = cv2.boundingRect(contour)
         if not (short * 0.04 <= min(w, h) and max(w, h) <= short * 0.6 and 0.5 <= w / h <= 2.0):
             continue
-        if y0 + h >= skin.shape[0] - 1:  # a face shows its chin; a path or a floor runs off the bottom
+        if y0 + h >= skin.shape[0] - frame - 1:  # a face shows its chin; a path or a floor runs off the bottom
             continue
         hull = np.zeros((h, w), np.uint8)
         cv2.drawContours(hull, [cv2.convexHull(contour)], -1, 1, thickness=cv2.FILLED, offset=(-x, -y0))
         area = int(hull.sum())
         if area < 0.6 * w * h:  # not compact: a floor's edge, an arm, a branch
             continue
-        holes = area - int((hull & skin[y0 : y0 + h, x : x + w]).sum())
+        # Holes two pixels across at least: eyes and a mouth, not the specks halftone dots leave in skin.
+        gaps = cv2.morphologyEx(hull & (1 - skin[y0 : y0 + h, x : x + w]), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+        holes = int(gaps.sum())
         if 0.03 <= holes / area <= 0.5:  # eyes and a mouth, not a bare patch of skin (a hand, a knee)
             # Skin is the face; the head reaches above it (forehead under the hair, the hair itself).
             faces.append(_box(x - w * 0.12, y0 - h * 0.55, w * 1.24, h * 1.55, scale))
