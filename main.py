@@ -21,8 +21,8 @@ from app.models.records import CharacterChoice, Comic, Job
 from app.models.schemas import JobStatusResponse
 from app.models.states import AgeGroup, JobStatus
 from app.services.container import Services
-from app.services.doctor_cli import add_doctor_command, run_doctor_command
-from app.services.remote_generate import generate_through_server, scenes_request
+from app.services.ops.doctor_cli import add_doctor_command, run_doctor_command
+from app.services.ops.remote_generate import generate_through_server, scenes_request
 from app.storage import folder_lock
 from app.storage.data_manager import DataManager
 from config import Settings, get_settings
@@ -136,7 +136,7 @@ async def _generate(args: argparse.Namespace) -> int:
     settings = get_settings()
     try:  # taken before anything is read, so a server started meanwhile refuses the folder
         lock = await asyncio.to_thread(folder_lock.hold, settings.data_dir, "generate")
-    except FolderBusy as busy:  # a server holds it: ask it for the comic (see app/services/remote_generate.py)
+    except FolderBusy as busy:  # a server holds it: ask it for the comic (see app/services/ops/remote_generate.py)
         return await _generate_through(args, settings, busy)
     try:
         return await _generate_here(args, settings)

@@ -19,7 +19,7 @@ from PIL import Image
 from app.models.records import CastMember, Composition
 from app.providers.offline_images import render_panel
 from app.providers.offline_text import OfflineTextModel
-from app.services.characters import PRESETS
+from app.services.cast.characters import PRESETS
 from external_services import ImageRequest, StoryBrief
 from master_prompts import STYLES
 

@@ -47,14 +47,14 @@ def _critical_path(repeats: int, e2e: list[EndToEnd]) -> str:
 
 
 _FINISHING_NOTE = (
-    ", the lettering of each panel as it is stored (`app/services/finishing.py`, in the render workers; "
-    "the page and the PDFs are made after `completed`, see `app/services/prints.py`, and the CPU rows for "
+    ", the lettering of each panel as it is stored (`app/services/finishing/finishing.py`, in the render workers; "
+    "the page and the PDFs are made after `completed`, see `app/services/finishing/prints.py`, and the CPU rows for "
     "what each costs)"
 )
 
 
 def _finishing() -> bool:
-    return importlib.util.find_spec("app.services.finishing") is not None
+    return importlib.util.find_spec("app.services.finishing.finishing") is not None
 
 
 def _load(poll_interval: float, load: Crowd) -> str:

@@ -27,7 +27,7 @@ from app.models.states import AgeGroup, JobStatus, JobStep
 from app.models.story import SceneDraft
 from app.providers.offline_images import OfflineImageModel
 from app.providers.offline_text import OfflineTextModel
-from app.services.characters import CharacterLibrary
+from app.services.cast.characters import CharacterLibrary
 from app.storage.data_manager import DataManager
 from app.storage.image_store import ImageInfo, probe_image
 from external_services import ImageRequest, StoryBrief

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.export.service import ExportService
-from app.services.comic_service import ComicService
 from app.services.container import Services
+from app.services.jobs.comic_service import ComicService
 from config import Settings
 
 

@@ -171,7 +171,7 @@ class Usage(BaseModel):
     llm_calls: int = 0
     llm_tokens: int = 0
     images: int = 0  # panel pictures
-    references: int = 0  # character reference pictures this job had drawn (see app/services/references.py)
+    references: int = 0  # character reference pictures this job had drawn (see app/services/cast/references.py)
 
 
 class ImageIntent(BaseModel):

@@ -24,7 +24,7 @@ from app.models.records import (
 )
 from app.models.references import CharacterReferences, ReferenceVersion
 from app.models.states import AgeGroup, JobStatus, JobStep
-from app.services.workflow import Action, allowed_actions
+from app.models.workflow import Action, allowed_actions
 
 _Strict = ConfigDict(extra="forbid")
 

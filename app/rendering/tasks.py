@@ -1,7 +1,7 @@
 """The rendering a finished comic needs, as plain functions of bytes: what the render workers run.
 
 Each function is top-level and takes and returns picklable data (bytes, strings, `PageText`), so
-`app/services/cpu_pool.py` can run it in a worker process; it works as well in a thread.
+`app/services/finishing/cpu_pool.py` can run it in a worker process; it works as well in a thread.
 """
 
 from __future__ import annotations

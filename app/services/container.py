@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from app.models.records import Providers
 from app.providers.moderation import Moderator, build_moderator
-from app.services.characters import CharacterLibrary
-from app.services.comic_service import ComicService
-from app.services.cpu_pool import CpuPool
-from app.services.events import JobEvents
-from app.services.finishing import Finisher
-from app.services.pipeline import Pipeline
-from app.services.prints import ComicPrints
-from app.services.references import ReferenceService
-from app.services.runner import JobRunner
-from app.services.warm_up import start_warm_up
+from app.services.cast.characters import CharacterLibrary
+from app.services.cast.references import ReferenceService
+from app.services.finishing.cpu_pool import CpuPool
+from app.services.finishing.finishing import Finisher
+from app.services.finishing.prints import ComicPrints
+from app.services.jobs.comic_service import ComicService
+from app.services.jobs.events import JobEvents
+from app.services.jobs.pipeline import Pipeline
+from app.services.jobs.runner import JobRunner
+from app.services.ops.warm_up import start_warm_up
 from app.storage import folder_lock
 from app.storage.data_manager import DataManager
 from app.storage.folder_lock import FolderLock
@@ -39,7 +39,7 @@ class Services:
     pool: CpuPool
     prints: ComicPrints
     lock: FolderLock  # this process owns DATA_DIR while the services run (app/storage/folder_lock.py)
-    warming: asyncio.Task[None] | None = None  # see app/services/warm_up.py
+    warming: asyncio.Task[None] | None = None  # see app/services/ops/warm_up.py
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:

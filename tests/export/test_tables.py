@@ -13,7 +13,7 @@ from app.errors import ComicNotFound
 from app.export.database import apply_to_database
 from app.export.schema import COMICS, JOBS
 from app.export.tables import ExportTables, preset_characters
-from app.services.characters import PRESETS
+from app.services.cast.characters import PRESETS
 from app.storage.data_manager import DataManager
 from tests.utils.stores import add_comic, add_unfinished_job, fill_store
 

@@ -15,8 +15,8 @@ from app.models.story import SceneDraft
 from app.providers import sketch
 from app.providers.fal_references import ReferenceUris, aspect_ratio, compact_jpeg
 from app.providers.offline_images import render_panel, render_reference
-from app.services.characters import PRESETS
-from app.services.references import cast_in, distinct, panel_references
+from app.services.cast.characters import PRESETS
+from app.services.cast.references import cast_in, distinct, panel_references
 from external_services import CharacterReference, ImageRequest
 from master_prompts import STYLES
 

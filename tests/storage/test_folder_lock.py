@@ -21,7 +21,7 @@ from app.export.cli import run_export_command
 from app.models.records import Job, Providers
 from app.models.states import AgeGroup, JobStatus, JobStep
 from app.services.container import Services
-from app.services.doctor_cli import run_doctor_command
+from app.services.ops.doctor_cli import run_doctor_command
 from app.storage import folder_lock
 from app.storage.folder_lock import OWNER_FILE
 from config import Settings

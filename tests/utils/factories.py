@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.models.records import CastMember
 from app.models.story import SceneDraft
-from app.services.characters import PRESETS
+from app.services.cast.characters import PRESETS
 
 
 def preset_cast_member(character_type: str) -> CastMember:

@@ -19,7 +19,7 @@ from app.models.schemas import (
     ReferenceOut,
     SelectCharactersRequest,
 )
-from app.services.reference_uploads import ACCEPTED_TYPES
+from app.services.cast.reference_uploads import ACCEPTED_TYPES
 
 router = APIRouter(prefix="/comics", tags=["characters"])
 

@@ -1,4 +1,4 @@
-"""Finishing a comic: letter its panels; the page and the PDFs follow (`app/services/prints.py`).
+"""Finishing a comic: letter its panels; the page and the PDFs follow (`app/services/finishing/prints.py`).
 
 Each panel is lettered as soon as it is stored (`letter`, called by the pipeline while the other
 panels are still being drawn), so when the last picture arrives only its lettering is left before
@@ -18,8 +18,8 @@ from uuid import UUID
 
 from app.models.records import Comic, Composition, Panel, Scene
 from app.rendering.tasks import letter_panel
-from app.services.cpu_pool import CpuPool
-from app.services.prints import ComicPrints
+from app.services.finishing.cpu_pool import CpuPool
+from app.services.finishing.prints import ComicPrints
 from app.storage.image_store import ImageStore
 from config import Settings
 

@@ -6,7 +6,7 @@ from app.errors import Conflict, InvalidRequest
 from app.models.records import CastMember, Character, CharacterChoice
 from app.providers.moderation import Moderator
 from app.providers.word_list import WordListModerator
-from app.services.safety import ensure_safe
+from app.services.story.safety import ensure_safe
 from app.storage.data_manager import DataManager
 from master_prompts import PRESET_CHARACTERS
 from utils import utcnow

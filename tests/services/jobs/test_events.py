@@ -7,7 +7,7 @@ import pytest
 from app.errors import LimitReached
 from app.models.records import Job, Providers
 from app.models.states import AgeGroup, JobStatus
-from app.services.events import JobEvents
+from app.services.jobs.events import JobEvents
 
 pytestmark = pytest.mark.anyio
 

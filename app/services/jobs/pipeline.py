@@ -15,17 +15,17 @@ from app.errors import FableError
 from app.models.records import Comic, Composition, Job, Panel, Scene
 from app.models.states import JobStatus, JobStep
 from app.models.story import check_scene_ids
+from app.models.workflow import STEP_PROGRESS, panel_progress
 from app.providers.moderation import Moderator
-from app.services.drawing import draw_picture
-from app.services.finishing import Finisher
-from app.services.preparation import PromptPreparer
-from app.services.preparation import scene_drafts as _drafts
-from app.services.preparation import story_brief as _brief
-from app.services.references import ReferenceService, cast_in, panel_references
-from app.services.revisions import PanelReviser
-from app.services.safety import regenerate_if_unsafe, scene_texts
-from app.services.submissions import SubmissionLog
-from app.services.workflow import STEP_PROGRESS, panel_progress
+from app.services.cast.references import ReferenceService, cast_in, panel_references
+from app.services.drawing.drawing import draw_picture
+from app.services.drawing.revisions import PanelReviser
+from app.services.drawing.submissions import SubmissionLog
+from app.services.finishing.finishing import Finisher
+from app.services.story.preparation import PromptPreparer
+from app.services.story.preparation import scene_drafts as _drafts
+from app.services.story.preparation import story_brief as _brief
+from app.services.story.safety import regenerate_if_unsafe, scene_texts
 from app.storage.data_manager import DataManager
 from config import Settings
 from external_services import CharacterReference, ImageModel, ImageRequest, ProviderError, TextModel

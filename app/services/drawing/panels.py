@@ -13,11 +13,11 @@ from uuid import UUID
 
 from app.models.records import Job, Panel, PanelChange, PanelVersion
 from app.models.states import JobStatus, JobStep
+from app.models.workflow import STEP_PROGRESS, Action, ensure_allowed
 from app.providers.moderation import Moderator
-from app.services.revisions import find_panel, find_version, panel_history
-from app.services.runner import JobRunner
-from app.services.safety import ensure_safe
-from app.services.workflow import STEP_PROGRESS, Action, ensure_allowed
+from app.services.drawing.revisions import find_panel, find_version, panel_history
+from app.services.jobs.runner import JobRunner
+from app.services.story.safety import ensure_safe
 from app.storage.data_manager import DataManager
 
 Step = Callable[[UUID], Coroutine[Any, Any, None]]
@@ -37,7 +37,7 @@ class PanelService:
         if prompt:  # image models draw text too: a parent's own prompt is screened like feedback
             await ensure_safe(self._moderator, [("the prompt", prompt)])
         # The seed is chosen now and kept, so that a redraw resumed after a crash asks for the same
-        # picture and can find the request the first attempt made (see app/services/submissions.py).
+        # picture and can find the request the first attempt made (see app/services/drawing/submissions.py).
         seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         change = PanelChange(panel_id=panel_id, prompt=prompt, seed=seed)
         return await self._start(job_id, Action.REDRAW_PANEL, change, JobStep.REDRAWING_PANEL)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.models.records import Job
-from app.services.submissions import SubmissionLog
+from app.services.drawing.submissions import SubmissionLog
 from app.storage.data_manager import DataManager
 from tests.utils.stores import add_unfinished_job
 

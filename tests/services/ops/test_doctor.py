@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.models.records import Comic
-from app.services.doctor import DoctorReport, examine
-from app.services.doctor_cli import render
+from app.services.ops.doctor import DoctorReport, examine
+from app.services.ops.doctor_cli import render
 from tests.utils.flow import completed_job
 from tests.utils.server import REPO_ROOT, service_env
 from tests.utils.stores import build_store

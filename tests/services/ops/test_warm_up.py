@@ -13,7 +13,7 @@ from openai.lib._parsing._completions import type_to_response_format_param
 from app.models.story import ComicScript, PanelPrompts, SceneRewrites
 from app.providers import openai_text
 from app.providers.openai_text import OpenAITextModel
-from app.services.warm_up import start_warm_up, warm_up
+from app.services.ops.warm_up import start_warm_up, warm_up
 from external_services import StoryBrief
 from tests.conftest import MakeSettings
 from tests.fakes.openai_server import FakeOpenAI

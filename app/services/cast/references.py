@@ -24,9 +24,9 @@ from uuid import UUID
 from app.errors import InvalidRequest, MediaNotFound
 from app.models.records import CastMember, Composition
 from app.models.references import CharacterReferences, ReferenceVersion, StyleReference
-from app.services.characters import CharacterLibrary
-from app.services.reference_drawing import ReferenceDrawer
-from app.services.reference_uploads import clean_upload
+from app.services.cast.characters import CharacterLibrary
+from app.services.cast.reference_drawing import ReferenceDrawer
+from app.services.cast.reference_uploads import clean_upload
 from app.storage.data_manager import DataManager
 from config import Settings
 from external_services import CharacterReference, ImageModel

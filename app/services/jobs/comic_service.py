@@ -15,14 +15,14 @@ from uuid import UUID
 from app.errors import ComicNotFound, Conflict, InvalidRequest, InvalidState, SceneNotFound
 from app.models.records import CharacterChoice, Comic, Job, Providers, Scene, SceneFeedback
 from app.models.states import AgeGroup, JobStatus, JobStep
+from app.models.workflow import STEP_PROGRESS, Action, ensure_allowed
 from app.providers.moderation import Moderator
-from app.services.characters import CharacterLibrary
-from app.services.panels import PanelService
-from app.services.pipeline import Pipeline
-from app.services.references import ReferenceService
-from app.services.runner import JobRunner
-from app.services.safety import ensure_safe
-from app.services.workflow import STEP_PROGRESS, Action, ensure_allowed
+from app.services.cast.characters import CharacterLibrary
+from app.services.cast.references import ReferenceService
+from app.services.drawing.panels import PanelService
+from app.services.jobs.pipeline import Pipeline
+from app.services.jobs.runner import JobRunner
+from app.services.story.safety import ensure_safe
 from app.storage.critical import run_to_end
 from app.storage.data_manager import DataManager
 from master_prompts import DEFAULT_STYLE, STYLES

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.cpu_pool import CpuPool
+from app.services.finishing.cpu_pool import CpuPool
 from tests.utils.server import REPO_ROOT
 
 pytestmark = pytest.mark.anyio
@@ -96,7 +96,7 @@ async def test_a_worker_that_dies_is_replaced() -> None:
 
 _SERVER = """
 import asyncio, os, sys
-from app.services.cpu_pool import CpuPool
+from app.services.finishing.cpu_pool import CpuPool
 
 async def main() -> None:
     pool = CpuPool(2)

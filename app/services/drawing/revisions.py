@@ -16,12 +16,12 @@ from app.errors import InvalidState, PanelNotFound
 from app.models.records import Job, Panel, PanelChange, PanelVersion
 from app.models.states import JobStatus, JobStep
 from app.models.story import SceneDraft
-from app.services.drawing import draw_picture
-from app.services.finishing import Finisher
-from app.services.preparation import image_prompt
-from app.services.references import ReferenceService, cast_in, panel_references
-from app.services.submissions import SubmissionLog
-from app.services.workflow import STEP_PROGRESS
+from app.models.workflow import STEP_PROGRESS
+from app.services.cast.references import ReferenceService, cast_in, panel_references
+from app.services.drawing.drawing import draw_picture
+from app.services.drawing.submissions import SubmissionLog
+from app.services.finishing.finishing import Finisher
+from app.services.story.preparation import image_prompt
 from app.storage.data_manager import DataManager
 from config import Settings
 from external_services import ImageModel, ImageRequest

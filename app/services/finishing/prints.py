@@ -24,7 +24,7 @@ from app.models.records import Comic
 from app.rendering.page import PageText
 from app.rendering.pdf import Paper
 from app.rendering.tasks import page_png, pdf_from_page
-from app.services.cpu_pool import CpuPool
+from app.services.finishing.cpu_pool import CpuPool
 from app.storage.critical import KeyedLocks
 from app.storage.data_manager import DataManager
 

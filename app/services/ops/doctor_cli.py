@@ -11,7 +11,7 @@ import sys
 from collections import defaultdict
 from typing import TextIO
 
-from app.services.doctor import KINDS, DoctorReport, examine
+from app.services.ops.doctor import KINDS, DoctorReport, examine
 from config import Settings
 
 

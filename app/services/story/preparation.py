@@ -27,7 +27,7 @@ from app.models.records import CastMember, Composition, Job, Scene
 from app.models.story import SceneDraft, check_prompt_ids
 from app.providers.composition import check_stagings, to_composition
 from app.providers.usage import metering, take
-from app.services.runner import add_usage
+from app.services.jobs.runner import add_usage
 from app.storage.data_manager import DataManager
 from external_services import ProviderError, StoryBrief, TextModel
 from master_prompts import DEFAULT_STYLE, STYLES, ArtStyle, Staged, compose_image_prompt

@@ -11,7 +11,7 @@ import pytest
 from app.models.records import HISTORY_KEPT, Job, Providers
 from app.models.states import AgeGroup, JobStatus, JobStep
 from app.providers.usage import record_image
-from app.services.runner import JobRunner
+from app.services.jobs.runner import JobRunner
 from app.storage.data_manager import DataManager
 from tests.utils.gates import Gate, mark_cancelled, store_panel
 

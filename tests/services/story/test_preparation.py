@@ -12,8 +12,8 @@ from app.models.states import AgeGroup, JobStatus, JobStep
 from app.models.story import PanelPrompt, SceneDraft
 from app.providers.offline_text import OfflineTextModel
 from app.providers.usage import record_llm_call
-from app.services.preparation import PromptPreparer, fingerprint
-from app.services.runner import JobRunner
+from app.services.jobs.runner import JobRunner
+from app.services.story.preparation import PromptPreparer, fingerprint
 from app.storage.data_manager import DataManager
 from external_services import StoryBrief
 from master_prompts import ArtStyle

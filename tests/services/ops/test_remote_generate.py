@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.errors import FolderBusy, ServerCallFailed
-from app.services import remote_generate
-from app.services.remote_generate import generate_through_server, scenes_request
+from app.services.ops import remote_generate
+from app.services.ops.remote_generate import generate_through_server, scenes_request
 from tests.conftest import MakeSettings
 from tests.utils.server import free_port
 

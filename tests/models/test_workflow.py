@@ -7,7 +7,7 @@ import pytest
 from app.errors import InvalidState
 from app.models.records import Job, Providers
 from app.models.states import AgeGroup, JobStatus, JobStep
-from app.services.workflow import Action, allowed_actions, ensure_allowed, panel_progress
+from app.models.workflow import Action, allowed_actions, ensure_allowed, panel_progress
 
 
 def _job(status: JobStatus, step: JobStep) -> Job:
