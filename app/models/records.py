@@ -228,7 +228,7 @@ class Job(BaseModel):
     # Scene number -> who is in the panel and where, written with its prompt and kept alongside it.
     panel_compositions: dict[int, Composition] = Field(default_factory=dict)
     # What the prompts above were written for (a digest of topic, scenes, cast and style; see
-    # services/preparation.py): they are reused while it matches and written again when it does not.
+    # services/story/preparation.py): they are reused while it matches and written again when it does not.
     prompts_for: str | None = None
     providers: Providers
     attempts: int = 0
