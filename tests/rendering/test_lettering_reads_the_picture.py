@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from app.models.records import Composition, Figure
 from app.rendering.balloons import Box
@@ -27,6 +27,7 @@ from app.rendering.picture import read_picture
 from app.rendering.png import encode_png
 from tests.rendering import pictures
 from tests.rendering.pictures import Picture
+from tests.utils.lettering import lettering_mask
 
 FACE_LIMIT = 0.03  # the most of any face that lettering may cover
 
@@ -37,13 +38,7 @@ def _dialogue(picture: Picture) -> str:
 
 def _cover(layout: Layout, face: Box) -> float:
     """The share of `face` under lettering, frames and tails as drawn (not their bounding boxes)."""
-    mask = Image.new("1", (layout.width, layout.height), 0)
-    draw = ImageDraw.Draw(mask)
-    for item in layout.items:
-        draw.rounded_rectangle((item.box.x0, item.box.y0, item.box.x1 - 1, item.box.y1 - 1), item.radius, fill=1)
-        if item.tail:
-            draw.polygon(list(item.tail), fill=1)
-    covered = mask.crop((face.x0, face.y0, face.x1, face.y1))
+    covered = lettering_mask(layout).crop((face.x0, face.y0, face.x1, face.y1))
     return sum(covered.histogram()[1:]) / max(1, face.area)
 
 

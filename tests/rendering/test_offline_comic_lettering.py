@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from app.models.records import CastMember, Composition
 from app.models.story import SceneDraft
@@ -25,6 +25,7 @@ from app.rendering.picture import read_picture
 from external_services import CharacterReference, ImageRequest, StoryBrief
 from master_prompts import STYLES
 from tests.utils.factories import preset_cast_member
+from tests.utils.lettering import lettering_mask
 
 HEAD_LIMIT = 0.03  # the most of any head that lettering may cover
 WIDTH, HEIGHT = 768, 512  # the default panel size (config.image_width, image_height)
@@ -81,12 +82,7 @@ def _heads(cast: list[CastMember], composition: Composition) -> dict[str, tuple[
 
 def _head_cover(layout: Layout, head: tuple[float, float, float]) -> float:
     """The share of the drawn head (a disc) under lettering: frames and tails as drawn."""
-    mask = Image.new("1", (layout.width, layout.height), 0)
-    draw = ImageDraw.Draw(mask)
-    for item in layout.items:
-        draw.rounded_rectangle((item.box.x0, item.box.y0, item.box.x1 - 1, item.box.y1 - 1), item.radius, fill=1)
-        if item.tail:
-            draw.polygon(list(item.tail), fill=1)
+    mask = lettering_mask(layout)
     x, y, r = head
     rows, cols = np.ogrid[: layout.height, : layout.width]
     disc = (cols + 0.5 - x) ** 2 + (rows + 0.5 - y) ** 2 <= r * r
