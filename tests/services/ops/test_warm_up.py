@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 
@@ -48,6 +49,15 @@ async def test_parts_warm_up_in_a_worker_thread_once_start_up_is_done() -> None:
     await asyncio.wait_for(task, 10)
     assert len(part.threads) == 1
     assert part.threads[0] != threading.get_ident()
+
+
+async def test_what_start_up_loaded_is_frozen_out_of_garbage_collection() -> None:
+    gc.unfreeze()
+    try:
+        await asyncio.wait_for(warm_up(asyncio.sleep(0), [_Part()]), 10)
+        assert gc.get_freeze_count() > 10_000  # the modules, classes and functions loaded so far
+    finally:
+        gc.unfreeze()  # the rest of the suite runs with the collector as usual
 
 
 async def test_a_failed_warm_up_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
