@@ -136,31 +136,27 @@ class DataManager:
         return self._live.get(job_id) or await self.get_job(job_id)
 
     async def update_job(self, job_id: UUID, change: Callable[[Job], None]) -> Job:
-        """Mutate a job under its lock and store it; logs every status or step change.
+        """Mutate a job under its lock and store it.
 
-        `change` edits a private copy in place and may raise to abort without writing. A cancel
-        that arrives once the change has begun takes effect after it is stored, indexed and
+        `change` edits a private copy in place and may raise to abort without writing; it changes
+        the status only through `app.models.transitions.move`, which records and logs the move. A
+        cancel that arrives once the change has begun takes effect after it is stored, indexed and
         announced (see `JsonStore.update`): a change is either not made at all or made whole.
         """
-        before: list[tuple[JobStatus, str]] = []
 
         def apply(job: Job) -> Job:
             # `job` was read from disk for this change alone, so it is already the private copy; a deep
             # copy here cost ~1 ms of event-loop time per update (one per stored panel).
-            before.append((job.status, job.step))
+            stamped = job.updated_at
             change(job)
             for amend in self.amenders:
                 amend(job)
-            job.updated_at = utcnow()
-            if before[0] != (job.status, job.step):  # the timeline of steps, recorded in one place
-                job.record_state(job.updated_at)
+            if job.updated_at == stamped:  # else a move stamped it, with the time its history entry has
+                job.updated_at = utcnow()
             return job
 
         def stored(job: Job) -> None:
             self._index.put(job.id, job.created_at, job.status, job.step)
-            if before[0] != (job.status, job.step):
-                suffix = f" ({job.error})" if job.error and job.status == JobStatus.FAILED else ""
-                log.info("job %s: %s/%s -> %s/%s%s", job.id, *before[0], job.status, job.step, suffix)
             self._announce(job)
 
         return await self.jobs.update(str(job_id), apply, stored)
