@@ -23,7 +23,6 @@ from app.models.schemas import JobStatusResponse
 from app.models.states import AgeGroup, JobStatus
 from app.services.container import Services
 from app.services.ops.doctor_cli import add_doctor_command, run_doctor_command
-from app.services.ops.remote_generate import generate_through_server, scenes_request
 from app.storage import folder_lock
 from app.storage.data_manager import DataManager
 from config import Settings, get_settings
@@ -162,6 +161,10 @@ async def _generate(args: argparse.Namespace) -> int:
 
 
 async def _generate_through(args: argparse.Namespace, settings: Settings, busy: FolderBusy) -> int:
+    # Imported here: it brings httpx (and, where `rich` is installed, httpx's command line), ~0.1 s
+    # that `serve` would spend before it answers.
+    from app.services.ops.remote_generate import generate_through_server, scenes_request
+
     request = scenes_request(args.topic, args.age_group, _cast(args), args.panels)
     bar = _ProgressBar(sys.stderr)
     try:

@@ -24,9 +24,6 @@ class JobStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED})
-
-
 class JobStep(StrEnum):
     """What the job is doing, or waiting for."""
 

@@ -11,6 +11,7 @@ import pytest
 from app.models.records import Job
 from app.models.states import JobStatus, JobStep
 from app.models.story import ComicScript
+from app.models.transitions import move
 from app.providers.word_list import WordListModerator
 from app.services.ops.metered import MeteredImages, MeteredModerator, MeteredText
 from app.services.ops.metrics import Metrics
@@ -70,10 +71,10 @@ async def test_job_counts_come_from_the_index_at_each_scrape(tmp_path: Path) -> 
     job = await add_unfinished_job(data)
     assert sample(_scrape(metrics), "fable_jobs", status="requires_action", step="scene_review") == 1
 
-    await data.update_job(job.id, _start_drawing)
+    await data.update_job(job.id, _refine)
     text = _scrape(metrics)
     assert sample(text, "fable_jobs", status="requires_action", step="scene_review") == 0
-    assert sample(text, "fable_jobs", status="processing", step="generating_images") == 1
+    assert sample(text, "fable_jobs", status="processing", step="refining_scenes") == 1
 
 
 async def test_a_step_is_timed_when_the_job_leaves_it_and_only_then(tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ async def test_a_step_is_timed_when_the_job_leaves_it_and_only_then(tmp_path: Pa
     await data.update_job(job.id, _touch)  # a write within the step
     assert sample(_scrape(metrics), "fable_job_step_duration_seconds_count", **left) is None
 
-    stored = await data.update_job(job.id, _start_drawing)
+    stored = await data.update_job(job.id, _refine)
     text = _scrape(metrics)
     assert sample(text, "fable_job_step_duration_seconds_count", **left) == 1
     # add_unfinished_job dates the job (and so its first history entry) in March 2026.
@@ -145,8 +146,8 @@ async def test_the_word_list_is_labelled_as_the_offline_provider() -> None:
     assert sample(_scrape(metrics), "fable_provider_call_duration_seconds_count", **labels) == 1
 
 
-def _start_drawing(job: Job) -> None:
-    job.status, job.step = JobStatus.PROCESSING, JobStep.GENERATING_IMAGES
+def _refine(job: Job) -> None:
+    move(job, JobStatus.PROCESSING, step=JobStep.REFINING_SCENES)
 
 
 def _touch(job: Job) -> None:
