@@ -105,9 +105,10 @@ class Metrics:
 
     def job_stored(self, job: Job) -> None:
         """A `DataManager` listener: observe the time spent in the status and step a write just left."""
-        # `update_job` adds a history entry, stamped with the write's own `updated_at`, exactly when the
-        # status or step changed: that is how a listener, told of every write, sees a transition
-        # without the store or the services knowing about metrics.
+        # `transitions.move` adds a history entry stamped with the job's new `updated_at` exactly when
+        # the status or step changes (and `update_job` stamps other writes later): that is how a
+        # listener, told of every write, sees a transition without the store or the services knowing
+        # about metrics.
         history = job.history
         if len(history) < 2 or history[-1].at != job.updated_at:
             return
