@@ -44,6 +44,7 @@ class StorageUsage:
     json_bytes: int
     images: int
     image_bytes: int
+    panel_bytes: int  # the part of `image_bytes` taken by panels (see `ImageStore.panel_usage`)
 
 
 class DataManager:
@@ -250,7 +251,8 @@ class DataManager:
         (jobs, job_bytes), (comics, comic_bytes), (chars, char_bytes), (images, image_bytes) = await asyncio.gather(
             self.jobs.usage(), self.comics.usage(), self.characters.usage(), self.images.usage()
         )
-        return StorageUsage(jobs, comics, chars, job_bytes + comic_bytes + char_bytes, images, image_bytes)
+        _, panel_bytes = await self.images.panel_usage()  # counted with the images above: no second walk
+        return StorageUsage(jobs, comics, chars, job_bytes + comic_bytes + char_bytes, images, image_bytes, panel_bytes)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
