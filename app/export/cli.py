@@ -15,6 +15,7 @@ from uuid import UUID
 from app.errors import ExportFailed, FableError, InvalidRequest
 from app.export.bundle import write_bundle
 from app.export.database import apply_to_database, redact
+from app.export.tables import comic_tables, store_tables
 from app.storage.data_manager import DataManager
 from config import Settings
 
@@ -54,7 +55,10 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     data = DataManager(settings.data_dir)  # not opened: no start-up recovery while a server may be running
     bucket = settings.supabase_bucket
-    tables = await (data.export_comic_data(args.comic, bucket) if args.comic else data.export_all_data(bucket))
+    if args.comic:
+        tables = await asyncio.to_thread(comic_tables, data, args.comic, bucket)
+    else:
+        tables = await asyncio.to_thread(store_tables, data, bucket)
     for problem in tables.problems:
         print(f"warning: {problem}", file=sys.stderr)
     print(f"rows: {_counts(tables.counts())}")

@@ -3,10 +3,14 @@
 Every id is the one in the JSON documents; the only derived id is an image's, `uuid5(panel id,
 "image")`, which is the same on every run. A comic whose data could not load as designed (ids
 that repeat, panels drawing scenes the comic lacks) is left out and reported, never half-exported.
+
+Row building lives here, above storage, which never imports the export: `store_tables` and
+`comic_tables` read the records through the DataManager and hand them to `build_tables`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,10 +18,11 @@ from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
-from app.errors import MediaNotFound
+from app.errors import CorruptDocument, JobNotFound, MediaNotFound
 from app.export.rows import Row, character_row, comic_row, image_row, job_row, panel_row, scene_row
-from app.export.schema import TABLES
+from app.export.schema import TABLES, schema_sql
 from app.models.records import Character, Comic, Job
+from app.storage.data_manager import DataManager
 from master_prompts import PRESET_CHARACTERS
 
 log = logging.getLogger(__name__)
@@ -55,10 +60,31 @@ class ExportTables:
         """Rows per table."""
         return {name: len(rows) for name, rows in self.rows.items()}
 
+    @property
+    def schema(self) -> str:
+        """The CREATE TABLE statements (schema.sql) that the rows load into."""
+        return schema_sql()
+
 
 def preset_characters() -> list[Character]:
     """The built-in character library as records."""
     return [Character.model_validate(preset, from_attributes=True) for preset in PRESET_CHARACTERS]
+
+
+def store_tables(data: DataManager, bucket: str = DEFAULT_BUCKET) -> ExportTables:
+    """Every job, finished comic and library character as rows; blocking (it reads every document)."""
+    jobs, comics, custom = data.jobs.read_all(), data.comics.read_all(), data.characters.read_all()
+    return build_tables(jobs, comics, custom, images=data.images, bucket=bucket)
+
+
+def comic_tables(data: DataManager, comic_id: UUID, bucket: str = DEFAULT_BUCKET) -> ExportTables:
+    """One finished comic, its job and its cast's library characters as rows; raises ComicNotFound. Blocking."""
+    comic = data.comics.read(str(comic_id))
+    jobs = []
+    with contextlib.suppress(JobNotFound, CorruptDocument):  # then job_id is NULL, and reported
+        jobs.append(data.jobs.read(str(comic.job_id)))
+    custom = data.characters.read_all()
+    return build_tables(jobs, [comic], custom, images=data.images, bucket=bucket, cast_only=True)
 
 
 def build_tables(

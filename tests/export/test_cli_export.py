@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import psycopg
 
 from app.export.schema import TABLES
+from app.export.tables import store_tables
 from app.storage.data_manager import DataManager
 from tests.utils.postgres import as_dicts, psql, table_rows
 from tests.utils.server import REPO_ROOT, free_port, service_env
@@ -71,7 +71,7 @@ def test_database_url_applies_everything_and_a_second_run_changes_nothing(data_d
     result = _export(data_dir, "--database-url", database)
     assert result.returncode == 0, result.stderr
     assert "now holds jobs 5, comics 3, scenes 15, panels 15, images 15, characters 9" in result.stdout
-    tables = asyncio.run(DataManager(data_dir).export_all_data())
+    tables = store_tables(DataManager(data_dir))
     loaded = as_dicts(database)
     for table in TABLES:
         assert loaded[table.name] == {row[table.key]: row for row in tables[table.name]}, table.name

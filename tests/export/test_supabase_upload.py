@@ -18,6 +18,7 @@ from app.errors import ExportFailed
 from app.export import supabase_storage
 from app.export.bundle import write_bundle
 from app.export.supabase_storage import upload_bucket_folder
+from app.export.tables import store_tables
 from app.storage.data_manager import DataManager
 from tests.fakes.supabase_storage import FakeSupabaseStorage
 from tests.utils.server import REPO_ROOT, free_port, service_env
@@ -34,7 +35,7 @@ def storage() -> Iterator[FakeSupabaseStorage]:
 def bucket_folder(data_dir: Path, tmp_path: Path) -> Path:
     """An export's storage/comics folder: 15 panel images."""
     build_store(data_dir)
-    tables = asyncio.run(DataManager(data_dir).export_all_data())
+    tables = store_tables(DataManager(data_dir))
     write_bundle(tables, tmp_path / "export", bucket="comics")
     return tmp_path / "export" / "storage" / "comics"
 

@@ -12,14 +12,14 @@ import pytest
 from app.errors import ComicNotFound
 from app.export.database import apply_to_database
 from app.export.schema import COMICS, JOBS
-from app.export.tables import ExportTables, preset_characters
+from app.export.tables import ExportTables, comic_tables, preset_characters, store_tables
 from app.services.cast.characters import PRESETS
 from app.storage.data_manager import DataManager
 from tests.utils.stores import add_comic, add_unfinished_job, fill_store
 
 
 def _export(data: DataManager) -> ExportTables:
-    return asyncio.run(data.export_all_data())
+    return store_tables(data)
 
 
 @pytest.fixture
@@ -104,11 +104,11 @@ def test_damaged_comics_are_left_out_and_reported(data_dir: Path) -> None:
 def test_one_comic_brings_its_job_and_only_its_cast(data: DataManager) -> None:
     comics = asyncio.run(data.comics.all())
     rose = next(c for c in comics if c.characters[0].character_type == "grandma_rose")
-    tables = asyncio.run(data.export_comic_data(rose.id))
+    tables = comic_tables(data, rose.id)
     assert [r["id"] for r in tables["jobs"]] == [rose.job_id]
     assert [r["character_type"] for r in tables["characters"]] == ["boy_young", "grandma_rose"]
     with pytest.raises(ComicNotFound):
-        asyncio.run(data.export_comic_data(uuid4()))
+        comic_tables(data, uuid4())
 
 
 def test_nul_characters_become_replacement_characters_and_load(data_dir: Path, database: str) -> None:
