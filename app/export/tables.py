@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 from uuid import UUID
 
@@ -156,3 +156,18 @@ def _add_comic(tables: ExportTables, comic: Comic, job_ids: set[UUID], images: I
         storage_path = f"comics/{comic.id}/panel-{panel.panel_id}{suffix}"
         tables.files.append(ImageFile(source, storage_path))
         tables["images"].append(image_row(comic.id, panel, bucket, storage_path))
+    tables.files.extend(_finished_files(comic, images))
+
+
+def _finished_files(comic: Comic, images: ImageResolver) -> list[ImageFile]:
+    """The lettered panels, the page and the PDFs, under the names they have in the comic's folder.
+
+    A missing one is left out without a problem: they are made from the panels, which the service
+    does again when one is asked for (a PDF is only made after the comic completes, or on demand).
+    """
+    paths = [*(panel.lettered_path for panel in comic.panels), comic.page_path, *comic.pdf_paths.values()]
+    found = []
+    for path in dict.fromkeys(p for p in paths if p):
+        with contextlib.suppress(MediaNotFound):
+            found.append(ImageFile(images.resolve(path), f"comics/{comic.id}/{PurePosixPath(path).name}"))
+    return found
