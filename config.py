@@ -119,8 +119,26 @@ class Settings(BaseSettings):
     supabase_key: str | None = None
     supabase_bucket: str = Field(default="comics", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
+    # An S3-compatible bucket (AWS S3, Supabase Storage's S3 endpoint, R2, MinIO) that
+    # `python main.py export` also uploads to, when the endpoint is set.
+    s3_endpoint_url: str | None = None
+    # S3's own rules, plus `_` (Supabase bucket names may hold it); never `.` or `..` (it names a folder too).
+    s3_bucket: str = Field(default="comics", pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$")
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+
     @field_validator(
-        "openai_base_url", "openai_api_key", "fal_key", "api_token", "supabase_url", "supabase_key", mode="before"
+        "openai_base_url",
+        "openai_api_key",
+        "fal_key",
+        "api_token",
+        "supabase_url",
+        "supabase_key",
+        "s3_endpoint_url",
+        "s3_access_key_id",
+        "s3_secret_access_key",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -135,6 +153,15 @@ class Settings(BaseSettings):
         # `INSTANCE_ID=` as .env.example leaves it: the generated id, not an empty name.
         if isinstance(value, str):
             return value.strip() or PROCESS_INSTANCE_ID
+        return value
+
+    @field_validator("s3_region", mode="before")
+    @classmethod
+    def _default_region(cls, value: object) -> object:
+        # `S3_REGION=` left empty in a copied .env.example: signing needs a region, and S3 servers
+        # that have none of their own (MinIO, a local test server) take S3's default.
+        if isinstance(value, str):
+            return value.strip() or "us-east-1"
         return value
 
     @field_validator("llm_provider", "image_provider", "pdf_paper", mode="before")

@@ -15,6 +15,8 @@ from uuid import UUID
 from app.errors import ExportFailed, FableError, InvalidRequest
 from app.export.bundle import write_bundle
 from app.export.database import apply_to_database, redact
+from app.export.tables import comic_tables, store_tables
+from app.export.uploads import UploadReport
 from app.storage.data_manager import DataManager
 from config import Settings
 
@@ -48,40 +50,81 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     key = args.supabase_key or settings.supabase_api_key
     if bool(args.supabase_url or args.supabase_key) and not (url and key):
         raise InvalidRequest("an upload needs both a Supabase URL and a key (--supabase-url, --supabase-key)")
-    upload = bool(url and key)
-    if not (args.out or args.database_url or upload):
+    supabase = bool(url and key)
+    s3 = _s3_wanted(settings)
+    if not (args.out or args.database_url or supabase or s3):
         raise InvalidRequest("say where the export goes: --out DIR and/or --database-url URL")
+    bucket = _bucket(settings, supabase=supabase, s3=s3)
     started = time.perf_counter()
     data = DataManager(settings.data_dir)  # not opened: no start-up recovery while a server may be running
-    bucket = settings.supabase_bucket
-    tables = await (data.export_comic_data(args.comic, bucket) if args.comic else data.export_all_data(bucket))
+    if args.comic:
+        tables = await asyncio.to_thread(comic_tables, data, args.comic, bucket)
+    else:
+        tables = await asyncio.to_thread(store_tables, data, bucket)
     for problem in tables.problems:
         print(f"warning: {problem}", file=sys.stderr)
     print(f"rows: {_counts(tables.counts())}")
     with tempfile.TemporaryDirectory(prefix="fable-export-") as scratch:
         folder = args.out or Path(scratch) / "export"
-        if args.out or upload:
+        if args.out or supabase or s3:
             manifest = await asyncio.to_thread(write_bundle, tables, folder, bucket=bucket, comic_id=args.comic)
-            if args.out:  # otherwise a scratch folder, only there for the upload
+            if args.out:  # otherwise a scratch folder, only there for the uploads
                 size = sum(f.bytes for f in manifest.files)
                 print(f"folder: {folder.resolve()} ({len(manifest.files)} files, {size / 1e6:.1f} MB)")
         if args.database_url:
             counts = await asyncio.to_thread(apply_to_database, args.database_url, tables)
             print(f"database: {redact(args.database_url)} now holds {_counts(counts)}")
-        if upload:
-            # Imported here: `main.py` loads this module for every command, and httpx only matters here.
+        # The upload clients are imported here: `main.py` loads this module for every command.
+        if url and key:
             from app.export.supabase_storage import upload_bucket_folder
 
             report = await upload_bucket_folder(
                 folder / "storage" / bucket, base_url=url, key=key, bucket=bucket, progress=_Progress(sys.stderr)
             )
-            print(f"storage: bucket {bucket}: {report.uploaded} uploaded, {report.skipped} already there")
-            if report.failed:
-                for failure in report.failed:
-                    print(f"  failed: {failure}", file=sys.stderr)
-                raise ExportFailed(f"{len(report.failed)} file(s) not uploaded; run the same command again to resume")
+            _report("storage", f"bucket {bucket}", report)
+        if s3:
+            from app.export.s3_storage import S3Target, upload_to_s3
+
+            target = S3Target(
+                endpoint_url=settings.s3_endpoint_url or "",
+                bucket=bucket,
+                region=settings.s3_region,
+                access_key_id=settings.s3_access_key_id or "",
+                secret_access_key=settings.s3_secret_access_key or "",
+            )
+            report = await upload_to_s3(folder / "storage" / bucket, target, progress=_Progress(sys.stderr))
+            _report("s3", f"bucket {bucket} at {target.endpoint_url}", report)
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _s3_wanted(settings: Settings) -> bool:
+    """Whether to upload to S3 too: S3_ENDPOINT_URL is set; raises InvalidRequest when its keys are not."""
+    if not settings.s3_endpoint_url:
+        return False
+    if not (settings.s3_access_key_id and settings.s3_secret_access_key):
+        raise InvalidRequest("an S3 upload needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY next to S3_ENDPOINT_URL")
+    return True
+
+
+def _bucket(settings: Settings, *, supabase: bool, s3: bool) -> str:
+    """The bucket the images' rows name: the one the images are uploaded to."""
+    if not s3:
+        return settings.supabase_bucket
+    if supabase and settings.s3_bucket != settings.supabase_bucket:
+        raise InvalidRequest(
+            f"the images' rows name one bucket: S3_BUCKET ({settings.s3_bucket}) and SUPABASE_BUCKET"
+            f" ({settings.supabase_bucket}) differ"
+        )
+    return settings.s3_bucket
+
+
+def _report(label: str, where: str, report: UploadReport) -> None:
+    print(f"{label}: {where}: {report.uploaded} uploaded, {report.skipped} already there")
+    if report.failed:
+        for failure in report.failed:
+            print(f"  failed: {failure}", file=sys.stderr)
+        raise ExportFailed(f"{len(report.failed)} file(s) not uploaded; run the same command again to resume")
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from app.export.archive import iter_zip
 from app.export.bundle import write_bundle
+from app.export.tables import comic_tables, store_tables
 from app.models.export import ExportManifest
 from app.storage.data_manager import DataManager
 
@@ -28,9 +29,9 @@ class ExportService:
     async def create(self, comic_id: UUID | None = None) -> ExportManifest:
         """Export everything, or one finished comic; raises ComicNotFound for an unknown comic."""
         if comic_id is None:
-            tables = await self._data.export_all_data(self._bucket)
+            tables = await asyncio.to_thread(store_tables, self._data, self._bucket)
         else:
-            tables = await self._data.export_comic_data(comic_id, self._bucket)
+            tables = await asyncio.to_thread(comic_tables, self._data, comic_id, self._bucket)
         export_id = uuid4()
         folder = self._data.exports.folder_for(export_id)
         return await asyncio.to_thread(

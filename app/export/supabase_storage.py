@@ -10,34 +10,18 @@ The bucket is created (private) when it does not exist yet.
 from __future__ import annotations
 
 import asyncio
-import logging
 import mimetypes
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 
 from app.errors import ExportFailed
-
-log = logging.getLogger(__name__)
+from app.export.uploads import Progress, UploadReport, files_under, send_all
 
 _RETRIES = 3
 _BACKOFF_SECONDS = 0.5  # doubled after each failed attempt
 _RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
-
-# done so far, total, the object's path, and "uploaded", "skipped" or "failed".
-Progress = Callable[[int, int, str, str], None]
-
-
-@dataclass
-class UploadReport:
-    """What an upload did."""
-
-    uploaded: int = 0
-    skipped: int = 0
-    failed: list[str] = field(default_factory=list)
 
 
 async def upload_bucket_folder(
@@ -51,41 +35,23 @@ async def upload_bucket_folder(
     request_seconds: float = 60.0,
 ) -> UploadReport:
     """Upload every file under `folder` (an export's storage/<bucket>) to `bucket`, keyed by its relative path."""
-    files = await asyncio.to_thread(_files_under, folder)
-    report = UploadReport()
+    files = await asyncio.to_thread(files_under, folder)
     headers = {"Authorization": f"Bearer {key}", "apikey": key}
     storage_url = f"{base_url.rstrip('/')}/storage/v1"
     async with httpx.AsyncClient(base_url=storage_url, headers=headers, timeout=request_seconds) as client:
         await _ensure_bucket(client, bucket)
-        limit = asyncio.Semaphore(concurrency)
 
-        async def one(path: Path, name: str, size: int) -> None:
-            async with limit:
-                try:
-                    outcome = await _upload(client, bucket, name, path, size)
-                except (httpx.HTTPError, OSError, ExportFailed) as exc:
-                    report.failed.append(f"{name}: {exc}")
-                    outcome = "failed"
-            if outcome == "uploaded":
-                report.uploaded += 1
-            elif outcome == "skipped":
-                report.skipped += 1
-            if progress:
-                progress(report.uploaded + report.skipped + len(report.failed), len(files), name, outcome)
+        async def send(path: Path, name: str, size: int) -> str:
+            return await _upload(client, bucket, name, path, size)
 
-        await asyncio.gather(*(one(*file) for file in files))
-    log.info(
-        "bucket %s: %d uploaded, %d skipped, %d failed", bucket, report.uploaded, report.skipped, len(report.failed)
-    )
-    return report
-
-
-def _files_under(folder: Path) -> list[tuple[Path, str, int]]:
-    """Every file under `folder`: its path, its object name (relative, `/`-separated) and its size."""
-    if not folder.is_dir():
-        return []
-    files = sorted(path for path in folder.rglob("*") if path.is_file())
-    return [(path, path.relative_to(folder).as_posix(), path.stat().st_size) for path in files]
+        return await send_all(
+            files,
+            send,
+            failures=(httpx.HTTPError, OSError, ExportFailed),
+            concurrency=concurrency,
+            progress=progress,
+            target=f"bucket {bucket}",
+        )
 
 
 async def _ensure_bucket(client: httpx.AsyncClient, bucket: str) -> None:

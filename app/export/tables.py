@@ -3,21 +3,26 @@
 Every id is the one in the JSON documents; the only derived id is an image's, `uuid5(panel id,
 "image")`, which is the same on every run. A comic whose data could not load as designed (ids
 that repeat, panels drawing scenes the comic lacks) is left out and reported, never half-exported.
+
+Row building lives here, above storage, which never imports the export: `store_tables` and
+`comic_tables` read the records through the DataManager and hand them to `build_tables`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 from uuid import UUID
 
-from app.errors import MediaNotFound
+from app.errors import CorruptDocument, JobNotFound, MediaNotFound
 from app.export.rows import Row, character_row, comic_row, image_row, job_row, panel_row, scene_row
-from app.export.schema import TABLES
+from app.export.schema import TABLES, schema_sql
 from app.models.records import Character, Comic, Job
+from app.storage.data_manager import DataManager
 from master_prompts import PRESET_CHARACTERS
 
 log = logging.getLogger(__name__)
@@ -55,10 +60,31 @@ class ExportTables:
         """Rows per table."""
         return {name: len(rows) for name, rows in self.rows.items()}
 
+    @property
+    def schema(self) -> str:
+        """The CREATE TABLE statements (schema.sql) that the rows load into."""
+        return schema_sql()
+
 
 def preset_characters() -> list[Character]:
     """The built-in character library as records."""
     return [Character.model_validate(preset, from_attributes=True) for preset in PRESET_CHARACTERS]
+
+
+def store_tables(data: DataManager, bucket: str = DEFAULT_BUCKET) -> ExportTables:
+    """Every job, finished comic and library character as rows; blocking (it reads every document)."""
+    jobs, comics, custom = data.jobs.read_all(), data.comics.read_all(), data.characters.read_all()
+    return build_tables(jobs, comics, custom, images=data.images, bucket=bucket)
+
+
+def comic_tables(data: DataManager, comic_id: UUID, bucket: str = DEFAULT_BUCKET) -> ExportTables:
+    """One finished comic, its job and its cast's library characters as rows; raises ComicNotFound. Blocking."""
+    comic = data.comics.read(str(comic_id))
+    jobs = []
+    with contextlib.suppress(JobNotFound, CorruptDocument):  # then job_id is NULL, and reported
+        jobs.append(data.jobs.read(str(comic.job_id)))
+    custom = data.characters.read_all()
+    return build_tables(jobs, [comic], custom, images=data.images, bucket=bucket, cast_only=True)
 
 
 def build_tables(
@@ -130,3 +156,18 @@ def _add_comic(tables: ExportTables, comic: Comic, job_ids: set[UUID], images: I
         storage_path = f"comics/{comic.id}/panel-{panel.panel_id}{suffix}"
         tables.files.append(ImageFile(source, storage_path))
         tables["images"].append(image_row(comic.id, panel, bucket, storage_path))
+    tables.files.extend(_finished_files(comic, images))
+
+
+def _finished_files(comic: Comic, images: ImageResolver) -> list[ImageFile]:
+    """The lettered panels, the page and the PDFs, under the names they have in the comic's folder.
+
+    A missing one is left out without a problem: they are made from the panels, which the service
+    does again when one is asked for (a PDF is only made after the comic completes, or on demand).
+    """
+    paths = [*(panel.lettered_path for panel in comic.panels), comic.page_path, *comic.pdf_paths.values()]
+    found = []
+    for path in dict.fromkeys(p for p in paths if p):
+        with contextlib.suppress(MediaNotFound):
+            found.append(ImageFile(images.resolve(path), f"comics/{comic.id}/{PurePosixPath(path).name}"))
+    return found

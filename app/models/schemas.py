@@ -375,6 +375,10 @@ class ImageStorageStats(BaseModel):
     """Image files on disk."""
 
     total_images: int
+    panels_size_mb: float = Field(
+        description="the panels' pictures, every version and each lettered copy; the rest of `total_size_mb` is "
+        "the pages, the PDFs and the characters' reference pictures"
+    )
     total_size_mb: float
 
 

@@ -8,6 +8,9 @@ Layout (all human-readable, no database):
     images/characters/<type>/<style>.vN.png  the reference pictures
     images/comics/<comic_id>/panel-N.png  downloaded panel images
     exports/<export_id>/                  exports made through the API (see app/export)
+
+Building the export's rows is the export layer's business (app/export), which this layer never
+imports; v2.0's documented `export_all_data` and `export_comic_data` reach it through `TableExport`.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 from app.errors import CharacterNotFound, ComicNotFound, CorruptDocument, JobNotFound
-from app.export.tables import DEFAULT_BUCKET, ExportTables, build_tables
 from app.models.records import Character, Comic, Job
 from app.models.states import JobStatus, JobStep
 from app.storage.export_store import ExportStore
@@ -45,12 +48,25 @@ class StorageUsage:
     json_bytes: int
     images: int
     image_bytes: int
+    panel_bytes: int  # the part of `image_bytes` taken by panels (see `ImageStore.panel_usage`)
+
+
+class TableExport(Protocol):
+    """What v2.0's `DataManager.export_*` calls answer with: the export's tables (see app/export/compat.py)."""
+
+    def all_data(self, data: DataManager, bucket: str | None) -> Any: ...
+
+    def comic_data(self, data: DataManager, comic_id: UUID | str, bucket: str | None) -> Any: ...
 
 
 class DataManager:
     """Persistence for the whole service; nothing else reads or writes DATA_DIR."""
 
-    def __init__(self, data_dir: Path) -> None:
+    # Set once by the package root (app/__init__.py), which may import both this layer and the export.
+    table_export: ClassVar[TableExport | None] = None
+
+    def __init__(self, data_dir: Path | str) -> None:
+        data_dir = Path(data_dir)  # v2.0's documented use passes a str: DataManager("data")
         self.data_dir = data_dir
         self.jobs = JsonStore(data_dir / "jobs", Job, JobNotFound)
         self.comics = JsonStore(data_dir / "comics", Comic, ComicNotFound)
@@ -218,23 +234,20 @@ class DataManager:
         await self.characters.create(character.character_type, character)
         return character
 
-    # -- export -----------------------------------------------------------------------------
+    # -- v2.0's export calls ----------------------------------------------------------------
 
-    async def export_all_data(self, bucket: str = DEFAULT_BUCKET) -> ExportTables:
-        """Every job, finished comic and library character as the export's table rows."""
-        jobs, comics, custom = await asyncio.gather(self.jobs.all(), self.comics.all(), self.characters.all())
-        return await asyncio.to_thread(build_tables, jobs, comics, custom, images=self.images, bucket=bucket)
+    def export_all_data(self, bucket: str | None = None) -> Any:
+        """Every job, finished comic and library character as the export's tables; blocking, no event loop needed."""
+        return self._table_export().all_data(self, bucket)
 
-    async def export_comic_data(self, comic_id: UUID, bucket: str = DEFAULT_BUCKET) -> ExportTables:
-        """One finished comic, its job and its cast's library characters as table rows; raises ComicNotFound."""
-        comic = await self.get_comic(comic_id)
-        jobs = []
-        with contextlib.suppress(JobNotFound, CorruptDocument):  # then job_id is NULL, and reported
-            jobs.append(await self.get_job(comic.job_id))
-        custom = await self.characters.all()
-        return await asyncio.to_thread(
-            build_tables, jobs, [comic], custom, images=self.images, bucket=bucket, cast_only=True
-        )
+    def export_comic_data(self, comic_id: UUID | str, bucket: str | None = None) -> Any:
+        """One finished comic, its job and its cast as the export's tables; raises ComicNotFound. Blocking."""
+        return self._table_export().comic_data(self, comic_id, bucket)
+
+    def _table_export(self) -> TableExport:
+        if self.table_export is None:  # only when app/__init__.py did not run, which importing app.* makes it do
+            raise RuntimeError("the export is not wired in: import app first")
+        return self.table_export
 
     # -- stats ------------------------------------------------------------------------------
 
@@ -259,7 +272,8 @@ class DataManager:
         (jobs, job_bytes), (comics, comic_bytes), (chars, char_bytes), (images, image_bytes) = await asyncio.gather(
             self.jobs.usage(), self.comics.usage(), self.characters.usage(), self.images.usage()
         )
-        return StorageUsage(jobs, comics, chars, job_bytes + comic_bytes + char_bytes, images, image_bytes)
+        _, panel_bytes = await self.images.panel_usage()  # counted with the images above: no second walk
+        return StorageUsage(jobs, comics, chars, job_bytes + comic_bytes + char_bytes, images, image_bytes, panel_bytes)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

@@ -24,6 +24,9 @@ from utils import atomic_write_bytes
 # What finishing a comic writes next to its panels.
 _FINISHED_NAME = re.compile(r"panel-\d{1,3}\.lettered\.png|page\.png|comic-(a4|letter)\.pdf")
 _SLUG = re.compile(r"[a-z][a-z0-9_]{1,39}")  # character types and style names: safe as path parts
+# A panel's picture in any version, and its lettered copy: what the storage stats call the panels.
+# Reference pictures are named after styles (slugs), which cannot hold the hyphen.
+_PANEL_FILE = re.compile(r"panel-\d{1,3}(?:\.v\d{1,6})?(?:\.lettered)?\.(?:png|jpg|webp)")
 _FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
 # A decompression bomb is a hostile image; Pillow only warns below twice its limit, so be strict.
 _MAX_PIXELS = 40_000_000
@@ -78,15 +81,17 @@ class ImageStore:
     versions (`panel-<n>.v<k>.<ext>`) and the finished files (lettered panels, `page.png`, PDFs);
     and the characters' reference pictures, `images/characters/<type>/<style>.v<k>.<ext>`.
 
-    The number and bytes of image files are running totals (`Tally`): one walk of the folder at
-    start-up (`count`), then adjusted by every write and delete made here. The walk may run while
-    the service already serves; writes and deletes wait for it to end, so none is counted twice or missed.
+    The number and bytes of image files, and of the panels among them, are running totals
+    (`Tally`): one walk of the folder at start-up (`count`), then adjusted by every write and delete
+    made here. The walk may run while the service already serves; writes and deletes wait for it to
+    end, so none is counted twice or missed.
     """
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
         self.root = self.data_dir / "images"
         self._tally = Tally()
+        self._panels = Tally()  # the part of `_tally` that `is_panel_file` accepts
         self._counting: asyncio.Future[None] | None = None  # the walk of `count`, once started
 
     def comic_folder(self, comic_id: UUID) -> Path:
@@ -155,6 +160,8 @@ class ImageStore:
         old_size = size_or_none(path)
         atomic_write_bytes(path, data)
         self._tally.replaced(old_size, len(data))
+        if is_panel_file(path.name):
+            self._panels.replaced(old_size, len(data))
 
     async def locate(self, relative: str) -> Path:
         """`resolve`, off the event loop."""
@@ -187,15 +194,21 @@ class ImageStore:
         except FileNotFoundError:
             return
         self._tally.removed(1, size or 0)
+        if is_panel_file(path.name):
+            self._panels.removed(1, size or 0)
 
     def _remove_tree(self, folder: Path) -> None:
-        before = tree_usage(folder)
+        before, panels_before = tree_usage(folder), tree_usage(folder, is_panel_file)
         shutil.rmtree(folder, True)
-        after = tree_usage(folder)  # whatever could not be removed is still counted
+        after, panels_after = tree_usage(folder), tree_usage(folder, is_panel_file)  # what stayed is still counted
         self._tally.removed(before[0] - after[0], before[1] - after[1])
+        self._panels.removed(panels_before[0] - panels_after[0], panels_before[1] - panels_after[1])
 
     def _count(self) -> None:
-        self._tally.reset(*cached_tree_usage(self.root, self.data_dir / ".cache" / "image-folders.json"))
+        cache = self.data_dir / ".cache" / "image-folders.json"
+        files, size, panels, panel_size = cached_tree_usage(self.root, cache, is_panel_file)
+        self._tally.reset(files, size)
+        self._panels.reset(panels, panel_size)
 
     async def count(self) -> None:
         """Walk the images folder once (at start-up); writes and deletes keep the totals current after.
@@ -211,3 +224,14 @@ class ImageStore:
         if not self._tally.ready:
             await self.count()
         return self._tally.totals()
+
+    async def panel_usage(self) -> tuple[int, int]:
+        """`usage` of the panels alone: every version of each panel's picture and its lettered copy."""
+        if not self._panels.ready:
+            await self.count()
+        return self._panels.totals()
+
+
+def is_panel_file(name: str) -> bool:
+    """Whether a file name is a panel's picture (any version) or its lettered copy."""
+    return _PANEL_FILE.fullmatch(name) is not None

@@ -67,7 +67,8 @@ class JsonStore(Generic[M]):
             raise self._not_found(f"no record with id {key!r}")
         return self.folder / f"{key}.json"
 
-    def _read(self, key: str) -> M:
+    def read(self, key: str) -> M:
+        """The document stored under `key`, read in the calling thread (blocking: async code uses `get`)."""
         path = self.path_for(key)
         try:
             raw = path.read_bytes()
@@ -96,13 +97,13 @@ class JsonStore(Generic[M]):
 
     async def get(self, key: str) -> M:
         """The document stored under `key`."""
-        return await asyncio.to_thread(self._read, key)
+        return await asyncio.to_thread(self.read, key)
 
     def _read_many(self, keys: list[str]) -> list[M | NotFound | CorruptDocument]:
         found: list[M | NotFound | CorruptDocument] = []
         for key in keys:
             try:
-                found.append(self._read(key))
+                found.append(self.read(key))
             except (NotFound, CorruptDocument) as exc:
                 found.append(exc)
         return found
@@ -142,7 +143,7 @@ class JsonStore(Generic[M]):
             return await run_to_end(self._update(key, change, stored))
 
     async def _update(self, key: str, change: Callable[[M], M], stored: Callable[[M], None] | None) -> M:
-        new = change(await asyncio.to_thread(self._read, key))
+        new = change(await asyncio.to_thread(self.read, key))
         await in_write_thread(self._write, key, new)
         if stored is not None:
             stored(new)
@@ -153,7 +154,7 @@ class JsonStore(Generic[M]):
 
         def read_or_make() -> M:
             try:
-                return self._read(key)
+                return self.read(key)
             except self._not_found:
                 return make()
 
@@ -178,18 +179,19 @@ class JsonStore(Generic[M]):
         """How many documents have a lock right now (held or awaited); zero once every change has ended."""
         return len(self._locks)
 
-    def _load_all(self) -> list[M]:
+    def read_all(self) -> list[M]:
+        """Every readable document, read in the calling thread (blocking: async code uses `all`)."""
         docs = []
         for path in sorted(self.folder.glob("*.json")):
             try:
-                docs.append(self._read(path.stem))
+                docs.append(self.read(path.stem))
             except (CorruptDocument, NotFound) as exc:
                 log.warning("skipping unreadable document %s: %s", path, exc)
         return docs
 
     async def all(self) -> list[M]:
         """Every readable document; unreadable ones are logged and skipped."""
-        return await asyncio.to_thread(self._load_all)
+        return await asyncio.to_thread(self.read_all)
 
     def _count(self) -> None:
         # A scan for no fields at all still parses each changed document, which finds the unreadable ones.

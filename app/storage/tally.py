@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -52,8 +53,11 @@ def size_or_none(path: Path) -> int | None:
         return None
 
 
-def tree_usage(folder: Path) -> tuple[int, int]:
-    """Files (not dot-files) under `folder`, recursively, and their bytes; symlinked folders are not followed."""
+def tree_usage(folder: Path, only: Callable[[str], bool] | None = None) -> tuple[int, int]:
+    """Files (not dot-files) under `folder`, recursively, and their bytes; symlinked folders are not followed.
+
+    With `only`, just the files whose name it accepts.
+    """
     count = size = 0
     stack = [folder]
     while stack:
@@ -65,7 +69,7 @@ def tree_usage(folder: Path) -> tuple[int, int]:
             try:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(Path(entry.path))
-                elif entry.is_file() and not entry.name.startswith("."):
+                elif entry.is_file() and not entry.name.startswith(".") and (only is None or only(entry.name)):
                     size += entry.stat().st_size
                     count += 1
             except FileNotFoundError:

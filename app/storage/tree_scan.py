@@ -14,15 +14,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 
-def _list(folder: str) -> tuple[int, int, list[str]]:
-    """Files (not dot-files) directly in `folder`, their bytes, and its subfolders (symlinks not followed)."""
-    count = size = 0
+def _list(folder: str, part: Callable[[str], bool]) -> tuple[int, int, list[str], int, int]:
+    """Files (not dot-files) directly in `folder`, their bytes, its subfolders (symlinks not followed),
+    and how many of the files `part` accepts by name and their bytes."""
+    count = size = part_count = part_size = 0
     subfolders = []
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -30,11 +32,13 @@ def _list(folder: str) -> tuple[int, int, list[str]]:
                 if entry.is_dir(follow_symlinks=False):
                     subfolders.append(entry.name)
                 elif entry.is_file() and not entry.name.startswith("."):
-                    size += entry.stat().st_size
-                    count += 1
+                    bytes_ = entry.stat().st_size
+                    size, count = size + bytes_, count + 1
+                    if part(entry.name):
+                        part_size, part_count = part_size + bytes_, part_count + 1
             except FileNotFoundError:  # removed while we were counting
                 continue
-    return count, size, sorted(subfolders)
+    return count, size, sorted(subfolders), part_count, part_size
 
 
 def _load(cache: Path) -> dict[str, Any]:
@@ -56,10 +60,12 @@ def _save(cache: Path, folders: dict[str, Any]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def cached_tree_usage(root: Path, cache: Path) -> tuple[int, int]:
-    """Files (not dot-files) under `root` and their bytes, listing only folders changed since the cache."""
+def cached_tree_usage(root: Path, cache: Path, part: Callable[[str], bool]) -> tuple[int, int, int, int]:
+    """Files (not dot-files) under `root` and their bytes, then those of them whose name `part` accepts
+    and their bytes; lists only the folders changed since the cache. The cache holds `part`'s counts,
+    so one cache file serves one `part`."""
     known, fresh = _load(cache), {}
-    count = size = 0
+    count = size = part_count = part_size = 0
     stack = [""]
     while stack:
         relative = stack.pop()
@@ -68,13 +74,15 @@ def cached_tree_usage(root: Path, cache: Path) -> tuple[int, int]:
             info = os.stat(folder, follow_symlinks=False)
             stamp = [info.st_mtime_ns, info.st_ino]
             hit = known.get(relative)
-            unchanged = isinstance(hit, list) and len(hit) == 4 and hit[0] == stamp
-            entry = hit if unchanged else [stamp, *_list(folder)]
+            # Six fields since the panels' share was added: an older cache is a miss, once.
+            unchanged = isinstance(hit, list) and len(hit) == 6 and hit[0] == stamp
+            entry = hit if unchanged else [stamp, *_list(folder, part)]
         except (FileNotFoundError, NotADirectoryError):  # removed while we were counting
             continue
         fresh[relative] = entry
         count, size = count + entry[1], size + entry[2]
+        part_count, part_size = part_count + entry[4], part_size + entry[5]
         stack.extend(os.path.join(relative, name) if relative else name for name in entry[3])
     if fresh != known:
         _save(cache, fresh)
-    return count, size
+    return count, size, part_count, part_size

@@ -73,7 +73,10 @@ def test_export_of_one_comic(client: TestClient) -> None:
     assert manifest["comic_id"] == comic_id
     assert manifest["tables"] == {"jobs": 1, "comics": 1, "scenes": 6, "panels": 6, "images": 6, "characters": 2}
     images = [f["path"] for f in manifest["files"] if f["path"].startswith("storage/")]
-    assert images == [f"storage/comics/comics/{comic_id}/panel-{n}.png" for n in range(1, 7)]
+    # The panels the images rows name, then what is made of them, under their names in the comic's folder.
+    finished = [f"panel-{n}.lettered.png" for n in range(1, 7)] + ["page.png", "comic-a4.pdf", "comic-letter.pdf"]
+    names = [f"panel-{n}.png" for n in range(1, 7)] + finished
+    assert images == sorted(f"storage/comics/comics/{comic_id}/{name}" for name in names)
 
 
 def test_bad_requests_get_clear_4xx(client: TestClient, data_dir: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import json
@@ -16,7 +15,7 @@ from app.export import bundle
 from app.export.archive import iter_zip
 from app.export.bundle import write_bundle
 from app.export.schema import SCHEMA_VERSION
-from app.export.tables import ExportTables
+from app.export.tables import ExportTables, store_tables
 from app.storage.data_manager import DataManager
 from tests.utils.stores import build_store
 
@@ -24,7 +23,7 @@ from tests.utils.stores import build_store
 @pytest.fixture
 def tables(data_dir: Path) -> ExportTables:
     build_store(data_dir)
-    return asyncio.run(DataManager(data_dir).export_all_data())
+    return store_tables(DataManager(data_dir))
 
 
 def test_the_manifest_describes_every_file_truly(tables: ExportTables, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ NULL is an empty unquoted field, an empty string is `""`.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import psycopg
 
 from app.export.bundle import write_bundle
 from app.export.schema import TABLES
+from app.export.tables import store_tables
 from app.storage.data_manager import DataManager
 from tests.utils.postgres import as_dicts, psql
 from tests.utils.stores import build_store
@@ -30,7 +30,7 @@ def _copy_csvs(url: str, folder: Path) -> None:
 
 def test_copy_of_the_csvs_gives_exactly_the_exported_rows(database: str, tmp_path: Path) -> None:
     build_store(tmp_path / "data")
-    tables = asyncio.run(DataManager(tmp_path / "data").export_all_data())
+    tables = store_tables(DataManager(tmp_path / "data"))
     out = tmp_path / "export"
     manifest = write_bundle(tables, out, bucket="comics")
 
@@ -48,7 +48,7 @@ def test_copy_of_the_csvs_gives_exactly_the_exported_rows(database: str, tmp_pat
 
 def test_csv_keeps_null_and_empty_string_apart(tmp_path: Path) -> None:
     build_store(tmp_path / "data")
-    tables = asyncio.run(DataManager(tmp_path / "data").export_all_data())
+    tables = store_tables(DataManager(tmp_path / "data"))
     write_bundle(tables, tmp_path / "export", bucket="comics")
     jobs = (tmp_path / "export" / "csv" / "jobs.csv").read_text(encoding="utf-8")
     assert jobs.startswith("id,comic_id,topic,age_group,status,step,progress,error,title,")

@@ -16,7 +16,7 @@ import pytest
 from app.export.bundle import write_bundle
 from app.export.rows import image_id
 from app.export.schema import TABLES, ColumnType
-from app.export.tables import ExportTables
+from app.export.tables import ExportTables, store_tables
 from app.models.export import ExportManifest
 from app.models.states import JobStatus
 from app.storage.data_manager import DataManager
@@ -43,7 +43,7 @@ def export(tmp_path: Path) -> tuple[Path, ExportManifest, ExportTables]:
     """A store with every kind of record, exported to a folder."""
     data_dir = tmp_path / "data"
     build_store(data_dir)
-    tables = asyncio.run(DataManager(data_dir).export_all_data())
+    tables = store_tables(DataManager(data_dir))
     out = tmp_path / "export"
     return out, write_bundle(tables, out, bucket="comics"), tables
 
@@ -164,7 +164,7 @@ def test_a_newer_export_updates_rows_in_place(database: str, export: tuple, tmp_
             job.status = JobStatus.REQUIRES_ACTION
 
         await data.update_job(failed.id, fix)
-        return failed.id, await data.export_all_data()
+        return failed.id, await asyncio.to_thread(store_tables, data)
 
     job_id, tables = asyncio.run(finish_failed_job())
     newer = tmp_path / "newer"

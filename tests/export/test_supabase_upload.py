@@ -7,8 +7,6 @@ API reference documents them; nothing here reaches a real Supabase project.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +16,10 @@ from app.errors import ExportFailed
 from app.export import supabase_storage
 from app.export.bundle import write_bundle
 from app.export.supabase_storage import upload_bucket_folder
+from app.export.tables import store_tables
 from app.storage.data_manager import DataManager
 from tests.fakes.supabase_storage import FakeSupabaseStorage
-from tests.utils.server import REPO_ROOT, free_port, service_env
+from tests.utils.server import free_port, run_export
 from tests.utils.stores import build_store
 
 
@@ -34,7 +33,7 @@ def storage() -> Iterator[FakeSupabaseStorage]:
 def bucket_folder(data_dir: Path, tmp_path: Path) -> Path:
     """An export's storage/comics folder: 15 panel images."""
     build_store(data_dir)
-    tables = asyncio.run(DataManager(data_dir).export_all_data())
+    tables = store_tables(DataManager(data_dir))
     write_bundle(tables, tmp_path / "export", bucket="comics")
     return tmp_path / "export" / "storage" / "comics"
 
@@ -42,17 +41,6 @@ def bucket_folder(data_dir: Path, tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(supabase_storage, "_BACKOFF_SECONDS", 0.01)
-
-
-def _export(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "main.py", "export", *args],
-        cwd=REPO_ROOT,
-        env=service_env(data_dir, **env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _upload(folder: Path, storage: FakeSupabaseStorage, key: str | None = None) -> supabase_storage.UploadReport:
@@ -67,7 +55,7 @@ def test_cli_uploads_every_image_then_resumes_with_nothing_to_do(
     build_store(data_dir)
     out = tmp_path / "x"
     key = storage.state.key
-    result = _export(data_dir, "--out", str(out), "--supabase-url", storage.url, "--supabase-key", key)
+    result = run_export(data_dir, "--out", str(out), "--supabase-url", storage.url, "--supabase-key", key)
     assert result.returncode == 0, result.stderr
     assert "storage: bucket comics: 15 uploaded, 0 already there" in result.stdout
     assert "upload 15/15" in result.stderr  # progress
@@ -83,7 +71,7 @@ def test_cli_uploads_every_image_then_resumes_with_nothing_to_do(
         assert headers["authorization"] == f"Bearer {key}"
 
     # The same again, with the settings instead of the flags: every object is there already.
-    again = _export(data_dir, "--out", str(out), SUPABASE_URL=storage.url, SUPABASE_KEY=key)
+    again = run_export(data_dir, "--out", str(out), SUPABASE_URL=storage.url, SUPABASE_KEY=key)
     assert again.returncode == 0, again.stderr
     assert "storage: bucket comics: 0 uploaded, 15 already there" in again.stdout
     assert len(storage.uploads()) == 15
@@ -121,7 +109,7 @@ def test_transient_failures_are_retried_and_lasting_ones_reported(
 def test_a_wrong_key_is_a_clear_error(data_dir: Path, tmp_path: Path, storage: FakeSupabaseStorage) -> None:
     build_store(data_dir)
     args = ["--out", str(tmp_path / "x"), "--supabase-url", storage.url, "--supabase-key", "wrong-key"]
-    result = _export(data_dir, *args)
+    result = run_export(data_dir, *args)
     assert result.returncode == 1
     assert "error: bucket 'comics' does not exist and could not be created: 400" in result.stderr
     assert "Traceback" not in result.stderr
@@ -136,7 +124,7 @@ def test_an_unreachable_storage_is_a_clear_error(bucket_folder: Path) -> None:
 
 def test_upload_alone_needs_no_folder(data_dir: Path, storage: FakeSupabaseStorage) -> None:
     build_store(data_dir)
-    result = _export(data_dir, "--supabase-url", storage.url, "--supabase-key", storage.state.key)
+    result = run_export(data_dir, "--supabase-url", storage.url, "--supabase-key", storage.state.key)
     assert result.returncode == 0, result.stderr
     assert "folder:" not in result.stdout  # written to a scratch folder, removed afterwards
     assert "storage: bucket comics: 15 uploaded, 0 already there" in result.stdout

@@ -12,14 +12,14 @@ import pytest
 from app.errors import ComicNotFound
 from app.export.database import apply_to_database
 from app.export.schema import COMICS, JOBS
-from app.export.tables import ExportTables, preset_characters
+from app.export.tables import ExportTables, comic_tables, preset_characters, store_tables
 from app.services.cast.characters import PRESETS
 from app.storage.data_manager import DataManager
-from tests.utils.stores import add_comic, add_unfinished_job, fill_store
+from tests.utils.stores import add_comic, add_finished_files, add_unfinished_job, fill_store
 
 
 def _export(data: DataManager) -> ExportTables:
-    return asyncio.run(data.export_all_data())
+    return store_tables(data)
 
 
 @pytest.fixture
@@ -72,6 +72,19 @@ def test_a_missing_image_file_leaves_out_only_its_image_row(data: DataManager) -
     assert tables.problems == [f"comic {comic.id} panel 3: image file {comic.panels[2].image_path} missing"]
 
 
+def test_the_lettered_panels_page_and_pdfs_go_with_the_panels(data_dir: Path) -> None:
+    data = DataManager(data_dir)
+    comic = asyncio.run(add_finished_files(data, asyncio.run(add_comic(data, panels=2))))
+    (data.data_dir / comic.pdf_paths["letter"]).unlink()  # not made yet: made on demand, so not a problem
+    tables = _export(data)
+    keys = {file.storage_path: file.source for file in tables.files}
+    names = ["panel-1.png", "panel-2.png", "panel-1.lettered.png", "panel-2.lettered.png", "page.png", "comic-a4.pdf"]
+    assert sorted(keys) == sorted(f"comics/{comic.id}/{name}" for name in names)
+    assert keys[f"comics/{comic.id}/page.png"] == data.data_dir / comic.page_path
+    assert tables.counts()["images"] == 2  # rows are the panels' alone
+    assert tables.problems == []
+
+
 def test_a_comic_whose_job_is_gone_is_kept_with_a_null_job_id(data_dir: Path) -> None:
     data = DataManager(data_dir)
     comic = asyncio.run(add_comic(data, store_job=False))
@@ -104,11 +117,11 @@ def test_damaged_comics_are_left_out_and_reported(data_dir: Path) -> None:
 def test_one_comic_brings_its_job_and_only_its_cast(data: DataManager) -> None:
     comics = asyncio.run(data.comics.all())
     rose = next(c for c in comics if c.characters[0].character_type == "grandma_rose")
-    tables = asyncio.run(data.export_comic_data(rose.id))
+    tables = comic_tables(data, rose.id)
     assert [r["id"] for r in tables["jobs"]] == [rose.job_id]
     assert [r["character_type"] for r in tables["characters"]] == ["boy_young", "grandma_rose"]
     with pytest.raises(ComicNotFound):
-        asyncio.run(data.export_comic_data(uuid4()))
+        comic_tables(data, uuid4())
 
 
 def test_nul_characters_become_replacement_characters_and_load(data_dir: Path, database: str) -> None:

@@ -44,7 +44,7 @@ async def test_a_write_cancelled_once_begun_is_made_whole_under_its_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moment: str
 ) -> None:
     data, job = await _drawing_job(tmp_path)
-    gate = Gate(monkeypatch, data.jobs, "_read" if moment == "reading" else "_write")
+    gate = Gate(monkeypatch, data.jobs, "read" if moment == "reading" else "_write")
     victim = asyncio.create_task(data.update_job(job.id, store_panel))
     await gate.reached()
 

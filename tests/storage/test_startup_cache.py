@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from app.models.records import Job, Providers
 from app.models.states import AgeGroup, JobStatus
 from app.storage.data_manager import DataManager
 from app.storage.head_scan import scan_heads
-from app.storage.image_store import ImageStore, probe_image
+from app.storage.image_store import ImageStore, is_panel_file, probe_image
 from app.storage.job_index import JobHead
 from app.storage.tally import tree_usage
 from app.storage.tree_scan import cached_tree_usage
@@ -89,6 +90,8 @@ async def test_restart_counts_images_added_and_removed_since_the_cache(tmp_path:
     (nested / "note.txt").write_text("counted too")
 
     assert await ImageStore(tmp_path).usage() == tree_usage(tmp_path / "images") == await images.usage()
+    panels = tree_usage(tmp_path / "images", is_panel_file)
+    assert await ImageStore(tmp_path).panel_usage() == panels == await images.panel_usage() == (2, 2 * len(bigger))
 
 
 def test_an_unusable_tree_cache_is_ignored(tmp_path: Path) -> None:
@@ -96,7 +99,18 @@ def test_an_unusable_tree_cache_is_ignored(tmp_path: Path) -> None:
     (tmp_path / "images" / "a" / "x.png").write_bytes(b"12345")
     (tmp_path / "images" / ".hidden").write_bytes(b"not counted")
     cache = tmp_path / "tree.json"
-    for text in ("{", '{"": [1, 2]}', '{"": [[0, 0], 99, 99, []]}'):
+    for text in ("{", '{"": [1, 2]}', '{"": [[0, 0], 99, 99, [], 99, 99]}'):
         cache.write_text(text)
         os.utime(tmp_path / "images", ns=(1, 1))  # and a stamp that cannot match the cached one
-        assert cached_tree_usage(tmp_path / "images", cache) == (1, 5)
+        assert cached_tree_usage(tmp_path / "images", cache, is_panel_file) == (1, 5, 0, 0)
+
+
+def test_a_tree_cache_from_before_the_panels_were_counted_is_read_again(tmp_path: Path) -> None:
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "panel-1.png").write_bytes(b"12345")
+    (images / "page.png").write_bytes(b"123")
+    cache = tmp_path / "tree.json"
+    stamp = [images.stat().st_mtime_ns, images.stat().st_ino]  # the folder has not changed since
+    cache.write_text(json.dumps({"": [stamp, 2, 8, []]}))
+    assert cached_tree_usage(images, cache, is_panel_file) == (2, 8, 1, 5)

@@ -49,9 +49,22 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
         IMAGE_PROVIDER="offline",
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        S3_ENDPOINT_URL="",  # a developer's `.env` naming a bucket must not turn every export into an upload
     )
     env.update(overrides)
     return env
+
+
+def run_export(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python main.py export ARGS` as a user runs it: in the repo root, on `data_dir`, with `service_env(**env)`."""
+    return subprocess.run(
+        [sys.executable, "main.py", "export", *args],
+        cwd=REPO_ROOT,
+        env=service_env(data_dir, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def real_provider_env(openai_base_url: str, fal: FakeFal, ca_file: Path | str) -> dict[str, str]:

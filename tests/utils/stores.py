@@ -170,6 +170,23 @@ async def fill_store(data: DataManager) -> Comic:
     return hostile
 
 
+async def add_finished_files(data: DataManager, comic: Comic) -> Comic:
+    """What finishing makes of a comic's panels (a lettered copy of each, the page, both PDFs), written
+    and named in its record as the pipeline does; the bytes only look like the real files."""
+    panels = []
+    for panel in comic.panels:
+        lettered = await data.images.save_finished(comic.id, f"panel-{panel.panel_id}.lettered.png", tiny_png(200))
+        panels.append(panel.model_copy(update={"lettered_path": lettered}))
+    page = await data.images.save_finished(comic.id, "page.png", tiny_png(201))
+    pdfs = {
+        paper: await data.images.save_finished(comic.id, f"comic-{paper}.pdf", b"%PDF-1.7 " + paper.encode())
+        for paper in ("a4", "letter")
+    }
+    finished = comic.model_copy(update={"panels": panels, "page_path": page, "pdf_path": pdfs["a4"], "pdf_paths": pdfs})
+    await data.save_comic(finished)
+    return finished
+
+
 def build_store(data_dir: Path) -> Comic:
     """`fill_store` on a new DataManager at `data_dir`, from synchronous code."""
     return asyncio.run(fill_store(DataManager(data_dir)))

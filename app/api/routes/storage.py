@@ -23,7 +23,11 @@ async def storage_stats(service: ComicServiceDep) -> StorageStats:
             total_characters=usage.characters,
             total_size_mb=round(usage.json_bytes / _MB, 3),
         ),
-        image_storage=ImageStorageStats(total_images=usage.images, total_size_mb=round(usage.image_bytes / _MB, 3)),
+        image_storage=ImageStorageStats(
+            total_images=usage.images,
+            panels_size_mb=round(usage.panel_bytes / _MB, 3),
+            total_size_mb=round(usage.image_bytes / _MB, 3),
+        ),
         total_storage_mb=round((usage.json_bytes + usage.image_bytes) / _MB, 3),
         problems=[StorageProblem(document=name, problem=why) for name, why in service.data.unreadable().items()],
     )
