@@ -25,10 +25,10 @@ def test_it_waits_for_the_fastest_recent_image_then_polls_finely() -> None:
     schedule = PollSchedule()
     for seconds in (2.4, 2.0, 3.1):
         schedule.record(seconds)
-    assert schedule.quiet_until() == pytest.approx(1.9)  # 95 % of the fastest
+    assert schedule.quiet_until() == pytest.approx(1.96)  # 98 % of the fastest
     assert schedule.fine_interval() == 0.025
     schedule.record(20.0)  # one slow image does not make the next ones wait longer
-    assert schedule.quiet_until() == pytest.approx(1.9)
+    assert schedule.quiet_until() == pytest.approx(1.96)
     slow = PollSchedule()
     slow.record(12.0)
     assert slow.fine_interval() == pytest.approx(0.15)  # slow models are polled less often
