@@ -14,10 +14,10 @@ from uuid import UUID, uuid4
 
 from app.errors import InvalidRequest
 from app.export.csv_writer import write_csv_files
-from app.export.schema import SCHEMA_VERSION, schema_sql
 from app.export.sql import write_data_sql
-from app.export.tables import ExportTables
 from app.models.export import FORMAT, ExportedFile, ExportManifest
+from app.storage.relational.schema import SCHEMA_VERSION, schema_sql
+from app.storage.relational.tables import ExportTables
 from utils import utcnow
 
 MANIFEST = "manifest.json"

@@ -15,9 +15,9 @@ from uuid import UUID
 from app.errors import ExportFailed, FableError, InvalidRequest
 from app.export.bundle import write_bundle
 from app.export.database import apply_to_database, redact
-from app.export.tables import comic_tables, store_tables
 from app.export.uploads import UploadReport
 from app.storage.data_manager import DataManager
+from app.storage.relational.tables import comic_tables, store_tables
 from config import Settings
 
 

@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.export.schema import TABLES, ColumnType, Table
 from app.export.sql import json_text
-from app.export.tables import ExportTables
+from app.storage.relational.schema import TABLES, ColumnType, Table
+from app.storage.relational.tables import ExportTables
 
 
 def _quote(text: str) -> str:

@@ -10,9 +10,9 @@ import logging
 from urllib.parse import urlsplit, urlunsplit
 
 from app.errors import ExportFailed
-from app.export.schema import TABLES, schema_sql
 from app.export.sql import data_statements
-from app.export.tables import ExportTables
+from app.storage.relational.schema import TABLES, schema_sql
+from app.storage.relational.tables import ExportTables
 
 log = logging.getLogger(__name__)
 

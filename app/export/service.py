@@ -12,9 +12,9 @@ from pydantic import ValidationError
 
 from app.export.archive import iter_zip
 from app.export.bundle import write_bundle
-from app.export.tables import comic_tables, store_tables
 from app.models.export import ExportManifest
 from app.storage.data_manager import DataManager
+from app.storage.relational.tables import comic_tables, store_tables
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
-from app.export.schema import SCHEMA_VERSION, TABLES, ColumnType, Table
-from app.export.tables import ExportTables, Row
+from app.storage.relational.schema import SCHEMA_VERSION, TABLES, ColumnType, Table
+from app.storage.relational.tables import ExportTables, Row
 
 # Rows per INSERT: big enough to load fast, small enough that an error message stays readable.
 _BATCH = 500

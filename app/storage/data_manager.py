@@ -9,8 +9,8 @@ Layout (all human-readable, no database):
     images/comics/<comic_id>/panel-N.png  downloaded panel images
     exports/<export_id>/                  exports made through the API (see app/export)
 
-Building the export's rows is the export layer's business (app/export), which this layer never
-imports; v2.0's documented `export_all_data` and `export_comic_data` reach it through `TableExport`.
+v2.0's documented `export_all_data` and `export_comic_data` answer with the store's relational
+tables (`app/storage/relational`), the rows the export writes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 from app.errors import CharacterNotFound, ComicNotFound, CorruptDocument, JobNotFound
@@ -33,6 +32,7 @@ from app.storage.image_store import ImageStore
 from app.storage.job_index import JobHead, JobIndex
 from app.storage.json_store import JsonStore
 from app.storage.reference_store import ReferenceStore
+from app.storage.relational.tables import DEFAULT_BUCKET, ExportTables, comic_tables, store_tables
 from utils import utcnow
 
 log = logging.getLogger("fable.jobs")
@@ -51,19 +51,8 @@ class StorageUsage:
     panel_bytes: int  # the part of `image_bytes` taken by panels (see `ImageStore.panel_usage`)
 
 
-class TableExport(Protocol):
-    """What v2.0's `DataManager.export_*` calls answer with: the export's tables (see app/export/compat.py)."""
-
-    def all_data(self, data: DataManager, bucket: str | None) -> Any: ...
-
-    def comic_data(self, data: DataManager, comic_id: UUID | str, bucket: str | None) -> Any: ...
-
-
 class DataManager:
     """Persistence for the whole service; nothing else reads or writes DATA_DIR."""
-
-    # Set once by the package root (app/__init__.py), which may import both this layer and the export.
-    table_export: ClassVar[TableExport | None] = None
 
     def __init__(self, data_dir: Path | str) -> None:
         data_dir = Path(data_dir)  # v2.0's documented use passes a str: DataManager("data")
@@ -236,18 +225,20 @@ class DataManager:
 
     # -- v2.0's export calls ----------------------------------------------------------------
 
-    def export_all_data(self, bucket: str | None = None) -> Any:
+    def export_all_data(self, bucket: str | None = None) -> ExportTables:
         """Every job, finished comic and library character as the export's tables; blocking, no event loop needed."""
-        return self._table_export().all_data(self, bucket)
+        return store_tables(self, bucket or DEFAULT_BUCKET)
 
-    def export_comic_data(self, comic_id: UUID | str, bucket: str | None = None) -> Any:
-        """One finished comic, its job and its cast as the export's tables; raises ComicNotFound. Blocking."""
-        return self._table_export().comic_data(self, comic_id, bucket)
+    def export_comic_data(self, comic_id: UUID | str, bucket: str | None = None) -> ExportTables:
+        """One finished comic, its job and its cast as the export's tables; raises ComicNotFound. Blocking.
 
-    def _table_export(self) -> TableExport:
-        if self.table_export is None:  # only when app/__init__.py did not run, which importing app.* makes it do
-            raise RuntimeError("the export is not wired in: import app first")
-        return self.table_export
+        The id as a UUID or as text, in any case (v2.0's README passes what the API answered).
+        """
+        try:
+            canonical = UUID(str(comic_id))
+        except ValueError:
+            raise ComicNotFound(f"no comic with id {comic_id!r}") from None
+        return comic_tables(self, canonical, bucket or DEFAULT_BUCKET)
 
     # -- stats ------------------------------------------------------------------------------
 

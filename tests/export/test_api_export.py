@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from fastapi.testclient import TestClient
 
-from app.export.schema import TABLES
+from app.storage.relational.schema import TABLES
 from tests.utils.flow import API, completed_job
 from tests.utils.postgres import psql
 

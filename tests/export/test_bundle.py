@@ -14,9 +14,9 @@ from app.errors import InvalidRequest
 from app.export import bundle
 from app.export.archive import iter_zip
 from app.export.bundle import write_bundle
-from app.export.schema import SCHEMA_VERSION
-from app.export.tables import ExportTables, store_tables
 from app.storage.data_manager import DataManager
+from app.storage.relational.schema import SCHEMA_VERSION
+from app.storage.relational.tables import ExportTables, store_tables
 from tests.utils.stores import build_store
 
 

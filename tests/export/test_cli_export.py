@@ -7,9 +7,9 @@ from pathlib import Path
 
 import psycopg
 
-from app.export.schema import TABLES
-from app.export.tables import store_tables
 from app.storage.data_manager import DataManager
+from app.storage.relational.schema import TABLES
+from app.storage.relational.tables import store_tables
 from tests.utils.postgres import as_dicts, psql, table_rows
 from tests.utils.server import free_port, run_export
 from tests.utils.stores import build_store

@@ -14,8 +14,8 @@ from uuid import uuid4
 import pytest
 
 from app.errors import ComicNotFound
-from app.export.tables import comic_tables, store_tables
 from app.storage.data_manager import DataManager
+from app.storage.relational.tables import comic_tables, store_tables
 from tests.utils.server import REPO_ROOT
 from tests.utils.stores import build_store
 

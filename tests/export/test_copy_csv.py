@@ -13,9 +13,9 @@ from pathlib import Path
 import psycopg
 
 from app.export.bundle import write_bundle
-from app.export.schema import TABLES
-from app.export.tables import store_tables
 from app.storage.data_manager import DataManager
+from app.storage.relational.schema import TABLES
+from app.storage.relational.tables import store_tables
 from tests.utils.postgres import as_dicts, psql
 from tests.utils.stores import build_store
 

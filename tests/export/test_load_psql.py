@@ -14,12 +14,12 @@ import psycopg
 import pytest
 
 from app.export.bundle import write_bundle
-from app.export.rows import image_id
-from app.export.schema import TABLES, ColumnType
-from app.export.tables import ExportTables, store_tables
 from app.models.export import ExportManifest
 from app.models.states import JobStatus
 from app.storage.data_manager import DataManager
+from app.storage.relational.rows import image_id
+from app.storage.relational.schema import TABLES, ColumnType
+from app.storage.relational.tables import ExportTables, store_tables
 from tests.utils.postgres import as_dicts, psql, table_rows
 from tests.utils.stores import HOSTILE, build_store
 

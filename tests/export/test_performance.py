@@ -15,9 +15,9 @@ import psycopg
 import pytest
 
 from app.export.bundle import write_bundle
-from app.export.schema import TABLES
-from app.export.tables import store_tables
 from app.storage.data_manager import DataManager
+from app.storage.relational.schema import TABLES
+from app.storage.relational.tables import store_tables
 from tests.utils.postgres import psql
 from tests.utils.stores import add_many_comics
 

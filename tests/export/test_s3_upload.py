@@ -19,8 +19,8 @@ from app.errors import ExportFailed
 from app.export.bundle import write_bundle
 from app.export.cli import run_export_command
 from app.export.s3_storage import S3Target, upload_to_s3
-from app.export.tables import store_tables
 from app.storage.data_manager import DataManager
+from app.storage.relational.tables import store_tables
 from config import Settings
 from main import _parser
 from tests.utils.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoS3

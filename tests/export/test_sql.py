@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from app.export.csv_writer import field_text
-from app.export.schema import SCHEMA_VERSION, TABLES, ColumnType, schema_sql
 from app.export.sql import literal, upsert_statement
+from app.storage.relational.schema import SCHEMA_VERSION, TABLES, ColumnType, schema_sql
 from tests.utils.stores import HOSTILE, HOSTILE_LIST
 
 _VALUES: list[tuple[object, ColumnType]] = [

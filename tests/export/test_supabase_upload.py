@@ -16,8 +16,8 @@ from app.errors import ExportFailed
 from app.export import supabase_storage
 from app.export.bundle import write_bundle
 from app.export.supabase_storage import upload_bucket_folder
-from app.export.tables import store_tables
 from app.storage.data_manager import DataManager
+from app.storage.relational.tables import store_tables
 from tests.fakes.supabase_storage import FakeSupabaseStorage
 from tests.utils.server import free_port, run_export
 from tests.utils.stores import build_store

@@ -11,10 +11,10 @@ import pytest
 
 from app.errors import ComicNotFound
 from app.export.database import apply_to_database
-from app.export.schema import COMICS, JOBS
-from app.export.tables import ExportTables, comic_tables, preset_characters, store_tables
 from app.services.cast.characters import PRESETS
 from app.storage.data_manager import DataManager
+from app.storage.relational.schema import COMICS, JOBS
+from app.storage.relational.tables import ExportTables, comic_tables, preset_characters, store_tables
 from tests.utils.stores import add_comic, add_finished_files, add_unfinished_job, fill_store
 
 

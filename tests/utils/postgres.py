@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from app.export.schema import TABLES
+from app.storage.relational.schema import TABLES
 
 with warnings.catch_warnings():
     # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (containers, CI).

@@ -4,8 +4,9 @@ Every id is the one in the JSON documents; the only derived id is an image's, `u
 "image")`, which is the same on every run. A comic whose data could not load as designed (ids
 that repeat, panels drawing scenes the comic lacks) is left out and reported, never half-exported.
 
-Row building lives here, above storage, which never imports the export: `store_tables` and
-`comic_tables` read the records through the DataManager and hand them to `build_tables`.
+Row building lives in storage, next to the schema it fills, so that the export (above) and the
+DataManager's v2.0 `export_*` calls use the same code: `store_tables` and `comic_tables` read the
+records through the DataManager and hand them to `build_tables`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from app.errors import CorruptDocument, JobNotFound, MediaNotFound
-from app.export.rows import Row, character_row, comic_row, image_row, job_row, panel_row, scene_row
-from app.export.schema import TABLES, schema_sql
 from app.models.records import Character, Comic, Job
-from app.storage.data_manager import DataManager
+from app.storage.relational.rows import Row, character_row, comic_row, image_row, job_row, panel_row, scene_row
+from app.storage.relational.schema import TABLES, schema_sql
 from master_prompts import PRESET_CHARACTERS
+
+if TYPE_CHECKING:  # the DataManager builds these tables for v2.0's export calls: imported at run time, a cycle
+    from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)
 

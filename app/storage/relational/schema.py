@@ -1,4 +1,4 @@
-"""The export's tables as Python sees them: names, columns and column types, in load order.
+"""The store's tables as Python sees them: names, columns and column types, in load order.
 
 `schema.sql` (next to this module, read with importlib.resources) is the DDL a person reads and
 PostgreSQL runs; this module is what the SQL and CSV writers need to render values. A test checks
@@ -156,4 +156,4 @@ TABLES: tuple[Table, ...] = (JOBS, COMICS, SCENES, PANELS, IMAGES, CHARACTERS)
 
 def schema_sql() -> str:
     """The text of schema.sql."""
-    return files("app.export").joinpath("schema.sql").read_text(encoding="utf-8")
+    return files("app.storage.relational").joinpath("schema.sql").read_text(encoding="utf-8")

@@ -13,8 +13,8 @@ from uuid import UUID, uuid5
 
 from pydantic import BaseModel
 
-from app.export.schema import CHARACTERS, COMICS, JOBS, PANELS, SCENES
 from app.models.records import Character, Comic, Job, Panel, Scene
+from app.storage.relational.schema import CHARACTERS, COMICS, JOBS, PANELS, SCENES
 
 Row = dict[str, Any]
 
