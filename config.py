@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import secrets
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -21,6 +23,11 @@ DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 # Addresses that bind every interface: they name no host a client could use.
 _ANY_INTERFACE = ("0.0.0.0", "[::]")
 _LOOPBACK_ADDRESSES = ("127.0.0.1", "[::1]")
+
+# Made once per process rather than per Settings object: the CLI reads the settings again (`serve
+# --host`), and the log lines, /health and the app must all name the same instance. The suffix
+# tells apart two instances on one host, and a restarted one from its predecessor.
+PROCESS_INSTANCE_ID = f"{socket.gethostname() or 'fable'}-{secrets.token_hex(3)}"
 
 
 def canonical_host(text: str) -> str:
@@ -75,6 +82,8 @@ class Settings(BaseSettings):
     api_token: str | None = None
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Names this process in its log lines and /health; no spaces, so a log line splits cleanly.
+    instance_id: str = Field(default=PROCESS_INSTANCE_ID, pattern=r"^\S{1,128}$")
     # Live-event streams (`GET .../events`) open at once, per job and in all; beyond them: 429.
     max_event_streams_per_job: int = Field(default=16, ge=1, le=10_000)
     max_event_streams: int = Field(default=256, ge=1, le=100_000)
@@ -118,6 +127,14 @@ class Settings(BaseSettings):
         # Keys pasted with stray spaces would fail authentication far from where they were set.
         if isinstance(value, str):
             return value.strip() or None
+        return value
+
+    @field_validator("instance_id", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        # `INSTANCE_ID=` as .env.example leaves it: the generated id, not an empty name.
+        if isinstance(value, str):
+            return value.strip() or PROCESS_INSTANCE_ID
         return value
 
     @field_validator("llm_provider", "image_provider", "pdf_paper", mode="before")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -22,12 +23,12 @@ from app.models.schemas import JobStatusResponse
 from app.models.states import AgeGroup, JobStatus
 from app.services.container import Services
 from app.services.ops.doctor_cli import add_doctor_command, run_doctor_command
-from app.services.ops.remote_generate import generate_through_server, scenes_request
 from app.storage import folder_lock
 from app.storage.data_manager import DataManager
 from config import Settings, get_settings
 from external_services import ProviderError
 from master_prompts import DEFAULT_STYLE, STYLES
+from utils import InstanceIdFilter, configure_logging
 
 # A sensible cast when the user names none: a child of the right age and a parent.
 DEFAULT_CAST = {"5-8": "girl_young,parent_mom", "9-12": "boy_teen,parent_dad", "5-12": "girl_young,friend_boy"}
@@ -78,6 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     if args.reload:  # the app runs in worker processes that this one restarts on each change
         folder_lock.lend_to_children()
+        os.environ["INSTANCE_ID"] = settings.instance_id  # they are this instance, not new ones
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -85,8 +87,22 @@ def _serve(args: argparse.Namespace) -> int:
         port=port,
         reload=bool(args.reload),
         log_level=settings.log_level.lower(),
+        log_config=_uvicorn_log_config(settings.instance_id),
     )
     return 0
+
+
+def _uvicorn_log_config(instance_id: str) -> dict[str, Any]:
+    """uvicorn's own logging set-up with the instance id in its lines too: request lines name job ids."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"instance_id": {"()": InstanceIdFilter, "instance_id": instance_id}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["instance_id"]
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = formatter["fmt"].replace("%(levelprefix)s", "%(levelprefix)s [%(instance_id)s]", 1)
+    return config
 
 
 def _local_url(host: str, port: int) -> str:
@@ -145,6 +161,10 @@ async def _generate(args: argparse.Namespace) -> int:
 
 
 async def _generate_through(args: argparse.Namespace, settings: Settings, busy: FolderBusy) -> int:
+    # Imported here: it brings httpx (and, where `rich` is installed, httpx's command line), ~0.1 s
+    # that `serve` would spend before it answers.
+    from app.services.ops.remote_generate import generate_through_server, scenes_request
+
     request = scenes_request(args.topic, args.age_group, _cast(args), args.panels)
     bar = _ProgressBar(sys.stderr)
     try:
@@ -213,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"error: {_settings_problem(exc)}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.instance_id)
     if args.command == "generate":
         for name in ("fable", "httpx"):  # the progress bar says it all (httpx: when a server makes the comic)
             logging.getLogger(name).setLevel(logging.WARNING)

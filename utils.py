@@ -1,7 +1,8 @@
-"""Small shared helpers: ids, clock, atomic file writes."""
+"""Small shared helpers: ids, clock, atomic file writes, the log format."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import uuid
@@ -36,3 +37,30 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+# Every line names the instance that wrote it: with several instances (or a restart) writing to one
+# log, "job <id>: ..." alone does not say which process ran the job.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(instance_id)s]: %(message)s"
+
+
+class InstanceIdFilter(logging.Filter):
+    """Gives every record passing a handler the `instance_id` that LOG_FORMAT prints."""
+
+    def __init__(self, instance_id: str) -> None:
+        super().__init__()
+        self.instance_id = instance_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Stamp the record; never drops one."""
+        record.instance_id = self.instance_id
+        return True
+
+
+def configure_logging(level: str, instance_id: str) -> None:
+    """Log to stderr in LOG_FORMAT at `level`, each line carrying `instance_id`."""
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
+    # On the handlers, not on a logger: a logger's filters see only its own records, and the
+    # service logs under many names ("fable.jobs", "app.services...").
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(InstanceIdFilter(instance_id))

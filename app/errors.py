@@ -45,6 +45,17 @@ class InvalidState(FableError):
     """The job is not in a state that allows this action (the message names the current step)."""
 
 
+class IllegalTransition(InvalidState):
+    """A job was asked to move to a status and step the transition table does not allow from where it is.
+
+    Asked for by a client, it is a 409 like any `InvalidState`; raised by a background step, it is a bug.
+    """
+
+    def __init__(self, current: str, requested: str) -> None:
+        super().__init__(f"the job cannot move from {current} to {requested}")
+        self.current, self.requested = current, requested
+
+
 class Conflict(FableError):
     """The request clashes with what is stored (an existing name, a limit reached)."""
 

@@ -22,6 +22,7 @@ from app.api.routes import (
     health,
     jobs,
     media,
+    metrics,
     panels,
     reader,
     scenes,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)
+    app.include_router(metrics.router)  # at the root, where Prometheus looks by default
     app.include_router(media.router)
     app.include_router(reader.router)
     app.include_router(docs.router)

@@ -104,6 +104,9 @@ def stall_summary(stalls: list[dict], top: int = 15) -> str:
 
 
 if __name__ == "__main__":
+    # The watchdog times asyncio's own callbacks; uvloop's run in C where Python cannot time them, so
+    # under the watchdog uvicorn falls back to asyncio's loop (slower per request than the service's).
+    sys.modules["uvloop"] = None  # type: ignore[assignment]
     _install()
     sys.argv = ["main.py", *sys.argv[1:]]
     runpy.run_path(str(Path(__file__).resolve().parents[1] / "main.py"), run_name="__main__")

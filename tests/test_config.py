@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
 from pydantic import AliasChoices, ValidationError
 
-from config import Settings
+from config import PROCESS_INSTANCE_ID, Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
@@ -163,3 +164,23 @@ def test_provider_names_and_log_level_ignore_case(monkeypatch: pytest.MonkeyPatc
 def test_cors_origins_accept_the_json_list_form(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_ORIGINS", '["http://a", "http://b"]')
     assert Settings(_env_file=None).cors_origins == ["http://a", "http://b"]
+
+
+def test_the_instance_id_defaults_to_the_host_name_and_a_suffix_made_once_per_process() -> None:
+    first, second = Settings(_env_file=None), Settings(_env_file=None)
+    assert re.fullmatch(re.escape(socket.gethostname()) + r"-[0-9a-f]{6}", first.instance_id)
+    assert second.instance_id == first.instance_id  # `serve --host` reads the settings again
+
+
+@pytest.mark.parametrize(("value", "expected"), [("box-7", "box-7"), ("  box-7 ", "box-7"), ("", None), (" ", None)])
+def test_instance_id_is_read_and_blank_means_the_default(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str | None
+) -> None:
+    monkeypatch.setenv("INSTANCE_ID", value)
+    assert Settings(_env_file=None).instance_id == (expected or PROCESS_INSTANCE_ID)
+
+
+def test_an_instance_id_with_spaces_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INSTANCE_ID", "box 7")  # a log line's fields are split on spaces
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)

@@ -408,15 +408,50 @@ class StorageHealth(BaseModel):
     corrupt_documents: int = Field(description="documents that do not parse; see GET /api/v1/storage/stats")
 
 
+class PlaceHealth(BaseModel):
+    """One place the service keeps data: which kind it is and whether it can be used now."""
+
+    kind: Literal["files"] = Field(description="`files`: a folder under DATA_DIR", examples=["files"])
+    ok: bool = Field(description="whether it is there and can be written", examples=[True])
+    problem: str | None = Field(
+        default=None, description="why not, when `ok` is false", examples=["DATA_DIR/images is missing"]
+    )
+
+
 class HealthResponse(BaseModel):
-    """Liveness plus which providers are active."""
+    """Liveness plus which providers are active and where the data is kept."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "version": "0.1.0",
+                    "instance_id": "fable-box-3f9a1c",
+                    "providers": {"text": "offline", "image": "offline"},
+                    "text_model": None,
+                    "image_model": None,
+                    "moderation": "wordlist",
+                    "storage": {"corrupt_documents": 0},
+                    "store": {"kind": "files", "ok": True, "problem": None},
+                    "images": {"kind": "files", "ok": True, "problem": None},
+                }
+            ]
+        }
+    )
 
     status: Literal["ok", "degraded"] = Field(
-        examples=["ok"], description="`degraded` when some stored documents cannot be read"
+        examples=["ok"],
+        description="`degraded` when some stored documents cannot be read, or `store` or `images` is not ok",
     )
     version: str
+    instance_id: str = Field(
+        description="this process, as its log lines name it (INSTANCE_ID)", examples=["fable-box-3f9a1c"]
+    )
     providers: Providers
     text_model: str | None = Field(description="the chat model, when the text provider is OpenAI")
     image_model: str | None = Field(description="the fal endpoint, when the image provider is fal")
     moderation: str = Field(description="what screens topics, feedback and scenes: `openai` or `wordlist`")
     storage: StorageHealth
+    store: PlaceHealth = Field(description="where jobs, comics and characters are kept")
+    images: PlaceHealth = Field(description="where pictures, pages and PDFs are kept")

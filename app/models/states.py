@@ -24,9 +24,6 @@ class JobStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED})
-
-
 class JobStep(StrEnum):
     """What the job is doing, or waiting for."""
 
@@ -40,6 +37,22 @@ class JobStep(StrEnum):
     # A finished comic being revised: one panel redrawn, or an earlier version of it shown again.
     REDRAWING_PANEL = "redrawing_panel"
     RESTORING_PANEL = "restoring_panel"
+
+
+# Steps and statuses grouped by what they mean for the job: the action rules (workflow.py) and the
+# transition table (transitions.py) are written with the same groups.
+RUNNING_STEPS = frozenset(
+    {
+        JobStep.GENERATING_SCENES,
+        JobStep.REFINING_SCENES,
+        JobStep.GENERATING_IMAGES,
+        JobStep.REDRAWING_PANEL,
+        JobStep.RESTORING_PANEL,
+    }
+)  # background work runs in these, and a stopped job is resumed in them
+WAITING_STEPS = frozenset({JobStep.SCENE_REVIEW, JobStep.CHARACTER_SELECTION, JobStep.COMIC_GENERATION})
+REVISING_STEPS = frozenset({JobStep.REDRAWING_PANEL, JobStep.RESTORING_PANEL})  # a finished comic's panel
+STOPPED_STATUSES = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED})  # `retry` resumes
 
 
 class AgeGroup(StrEnum):

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from app.errors import InvalidState
 from app.models.records import Job
-from app.models.states import JobStatus, JobStep
+from app.models.states import REVISING_STEPS, STOPPED_STATUSES, WAITING_STEPS, JobStatus, JobStep
 
 
 class Action(StrEnum):
@@ -35,9 +35,6 @@ class Action(StrEnum):
     SELECT_VERSION = "select_version"
 
 
-_EDITABLE = frozenset({JobStep.SCENE_REVIEW, JobStep.CHARACTER_SELECTION, JobStep.COMIC_GENERATION})
-_RESUMABLE = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED})
-_REVISING = frozenset({JobStep.REDRAWING_PANEL, JobStep.RESTORING_PANEL})
 _REVISE = [Action.REDRAW_PANEL, Action.SELECT_VERSION]
 
 # What the parent is expected to do next, quoted in 409 messages so that an error is also a hint.
@@ -58,7 +55,7 @@ def allowed_actions(job: Job) -> list[Action]:
     """Every action the job's current state allows, in workflow order."""
     actions: list[Action] = []
     if job.status == JobStatus.REQUIRES_ACTION:
-        if job.step in _EDITABLE:
+        if job.step in WAITING_STEPS:
             actions += [Action.REFINE, Action.EDIT_SCENE, Action.SELECT_CHARACTERS]
         if job.step == JobStep.SCENE_REVIEW:
             actions.append(Action.APPROVE)
@@ -66,15 +63,15 @@ def allowed_actions(job: Job) -> list[Action]:
             actions.append(Action.GENERATE)
     elif job.status == JobStatus.COMPLETED:
         actions += [Action.VIEW_RESULT, *_REVISE]
-    elif job.status in _RESUMABLE:
+    elif job.status in STOPPED_STATUSES:
         actions.append(Action.RETRY)
     elif job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
         actions.append(Action.CANCEL)
-    if job.step in _REVISING:
+    if job.step in REVISING_STEPS:
         # The finished comic stays readable while one of its panels is revised, and a revision
         # that failed can be replaced by another one.
         actions.insert(0, Action.VIEW_RESULT)
-        if job.status in _RESUMABLE:
+        if job.status in STOPPED_STATUSES:
             actions += _REVISE
     return actions
 
@@ -83,7 +80,7 @@ def ensure_allowed(job: Job, action: Action) -> None:
     """Raise InvalidState, naming the current step and what to do instead, unless `action` is allowed."""
     if action in allowed_actions(job):
         return
-    if job.status in _RESUMABLE:
+    if job.status in STOPPED_STATUSES:
         hint = "retry it"
     elif job.status == JobStatus.COMPLETED:
         hint = "fetch the result"

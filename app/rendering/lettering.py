@@ -28,7 +28,7 @@ from app.rendering.picture import Reading, read_picture
 from app.rendering.placement import Arranger, Item, Kind
 from app.rendering.places import Place, find, places
 from app.rendering.png import encode_png
-from app.rendering.text import Speech, parse_dialogue, shorten
+from app.rendering.text import Speech, parse_dialogue, shorten, text_length
 
 __all__ = ["Item", "Layout", "letter_png", "line_origins", "plan", "render"]
 
@@ -172,7 +172,7 @@ def line_origins(item: Item) -> list[tuple[float, float]]:
     font = font_for(item.text, item.font_size)
     origins = []
     for index, line in enumerate(item.lines):
-        width = font.getlength(line)
+        width = text_length(font, line)
         x = item.text_box.x0 if item.kind != "balloon" else (item.text_box.x0 + item.text_box.x1 - width) / 2
         origins.append((x, item.text_box.y0 + index * item.line_step))
     return origins
@@ -184,28 +184,54 @@ def _draw_text(draw: ImageDraw.ImageDraw, item: Item) -> None:
     for index, (line, (x, y)) in enumerate(zip(item.lines, line_origins(item), strict=True)):
         if index == 0 and prefix and line.startswith(prefix):
             draw.text((x, y), prefix, font=font, fill=_SPEAKER_INK, anchor="la")
-            x += font.getlength(prefix)
+            x += text_length(font, prefix)
             line = line[len(prefix) :]
         draw.text((x, y), line, font=font, fill=balloons.INK[:3], anchor="la")
 
 
 def render(image: Image.Image, layout: Layout) -> Image.Image:
     """`image` (RGB) with the layout's frames and words drawn on it; pixels outside them are untouched."""
-    scale = SUPERSAMPLE
-    big = image.convert("RGB").resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
-    draw = ImageDraw.Draw(big)
-    for item in layout.items:
-        if item.kind == "balloon":
-            balloons.draw_balloon(draw, item.box, item.radius, item.tail, layout.stroke, scale)
-        else:
-            fill = balloons.CAPTION_FILL if item.kind == "caption" else balloons.NARRATION_FILL
-            balloons.draw_caption(draw, item.box, layout.stroke, scale, fill)
-    # A box filter over nearest-neighbour copies gives back every untouched pixel exactly.
-    lettered = big.reduce(scale)
+    lettered = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    region = _drawn_region(layout)
+    if region is not None:
+        # Frames are drawn supersampled, but only over the part of the panel they cover: scaling the
+        # whole picture up and down again was a third of the lettering's time on a lightly lettered panel.
+        scale = SUPERSAMPLE
+        crop = lettered.crop((region.x0, region.y0, region.x1, region.y1))
+        big = crop.resize((crop.width * scale, crop.height * scale), Image.Resampling.NEAREST)
+        draw = ImageDraw.Draw(big)
+        for item in layout.items:
+            moved = _moved(item, -region.x0, -region.y0)
+            if item.kind == "balloon":
+                balloons.draw_balloon(draw, moved.box, item.radius, moved.tail, layout.stroke, scale)
+            else:
+                fill = balloons.CAPTION_FILL if item.kind == "caption" else balloons.NARRATION_FILL
+                balloons.draw_caption(draw, moved.box, layout.stroke, scale, fill)
+        # A box filter over nearest-neighbour copies gives back every untouched pixel exactly.
+        lettered.paste(big.reduce(scale), (region.x0, region.y0))
     text_draw = ImageDraw.Draw(lettered)
     for item in layout.items:
         _draw_text(text_draw, item)
     return lettered
+
+
+def _drawn_region(layout: Layout) -> Box | None:
+    """The part of the panel the frames and tails touch (with a pixel to spare), or None when there are none."""
+    boxes = [item.box for item in layout.items] + [balloons.tail_box(i.tail) for i in layout.items if i.tail]
+    if not boxes:
+        return None
+    region = boxes[0]
+    for box in boxes[1:]:
+        region = region.union(box)
+    region = region.inflate(layout.stroke + 2)
+    region = Box(max(0, region.x0), max(0, region.y0), min(layout.width, region.x1), min(layout.height, region.y1))
+    return region if region.area > 0 else None
+
+
+def _moved(item: Item, dx: int, dy: int) -> Item:
+    box = Box(item.box.x0 + dx, item.box.y0 + dy, item.box.x1 + dx, item.box.y1 + dy)
+    tail = tuple((x + dx, y + dy) for x, y in item.tail) if item.tail else None
+    return replace(item, box=box, tail=tail)
 
 
 def letter_png(data: bytes, title: str, dialogue: str, composition: Composition | None = None) -> tuple[bytes, Layout]:

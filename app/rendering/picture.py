@@ -33,6 +33,7 @@ _CASCADE = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalfac
 _CR, _CB, _MIN_Y = (136, 192), (62, 133), 40
 _FRAME = 0.012  # the share of the shorter side blanked at the edges, where a panel's frame is drawn
 _COLOUR_STEP = 14  # a change of colour (8-bit Lab, within 3 x 3 pixels) that splits skin into areas
+_CHANNEL_SUM = np.ones((1, 3), np.float32)  # cv2.transform with it adds up the three Lab channels
 cv2.setNumThreads(1)  # one render worker per core already: OpenCV's own threads would only fight them
 
 
@@ -74,9 +75,11 @@ def busy_map(rgb: np.ndarray) -> np.ndarray:
     grey = cv2.GaussianBlur(lab[..., 0], (3, 3), 0)
     edges = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
     mean = cv2.blur(lab, (5, 5))
-    spread = np.sqrt(np.maximum(cv2.blur(lab * lab, (5, 5)) - mean * mean, 0).sum(axis=2))
+    # OpenCV's own arithmetic, not NumPy's: the same numbers in half the time (no temporary per step).
+    variance = cv2.subtract(cv2.blur(cv2.multiply(lab, lab), (5, 5)), cv2.multiply(mean, mean))
+    spread = cv2.sqrt(cv2.max(cv2.transform(variance, _CHANNEL_SUM), 0))
     # Scaled so that a drawn outline or a face's features reach 1 and flat paint (or soft noise) stays low.
-    busy = np.clip(np.minimum(edges / 160.0, 1.0) * 0.6 + np.minimum(spread / 40.0, 1.0) * 0.6, 0, 1)
+    busy = np.clip(cv2.min(edges * (0.6 / 160.0), 0.6) + cv2.min(spread * (0.6 / 40.0), 0.6), 0, 1)
     height, width = small.shape[:2]
     return cv2.resize(busy, (max(1, width // 2), max(1, height // 2)), interpolation=cv2.INTER_AREA)
 
@@ -163,7 +166,7 @@ def _merged(boxes: list[Box]) -> tuple[Box, ...]:
 
 def read_picture(image: Image.Image) -> Reading:
     """The faces and busy map of an RGB picture."""
-    rgb = np.asarray(image.convert("RGB"))
+    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
     small, scale = _resized(rgb, _FACE_SIDE)
     tiny, tiny_scale = _resized(small, _CASCADE_SIDE)
     found = cascade_faces(cv2.equalizeHist(cv2.cvtColor(tiny, cv2.COLOR_RGB2GRAY)), scale * tiny_scale)
@@ -172,4 +175,5 @@ def read_picture(image: Image.Image) -> Reading:
     drawn = [_box(x - w * 0.12, y - h * 0.55, w * 1.24, h * 1.55, scale) for x, y, w, h in drawn_faces(grey)]
     others = [b for b in skin_faces(small, scale) + drawn if not any(_shared(b, f) >= 0.3 * f.area for f in found)]
     faces = _merged(found + others)
-    return Reading(image.width, image.height, faces, busy_map(rgb))
+    # The copy skin was looked for in serves the busy map too: it is the size busy_map reduces to (_MAP_SIDE * 2).
+    return Reading(image.width, image.height, faces, busy_map(small))

@@ -17,7 +17,7 @@ from app.rendering import balloons
 from app.rendering.balloons import Box, Point
 from app.rendering.costs import CostField
 from app.rendering.fonts import font_for
-from app.rendering.text import wrap
+from app.rendering.text import text_length, wrap
 
 Kind = Literal["caption", "balloon", "narration"]
 _SHARES = {"caption": (0.6, 0.42), "narration": (0.6, 0.42), "balloon": (0.64, 0.46, 0.32)}
@@ -84,7 +84,7 @@ class Arranger:
         lines = wrap(text, font, max_width - 2 * (pad_x + self.stroke))
         if not lines:
             return None
-        text_w = max(int(font.getlength(line)) + 1 for line in lines)
+        text_w = max(int(text_length(font, line)) + 1 for line in lines)
         text_h = step * (len(lines) - 1) + ascent + descent
         outer_w, outer_h = text_w + 2 * (pad_x + self.stroke), text_h + 2 * (pad_y + self.stroke)
         inset_x, inset_y = pad_x + self.stroke, pad_y + self.stroke

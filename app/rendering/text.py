@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.rendering.fonts import Font, normalize
 
@@ -50,10 +51,20 @@ def parse_dialogue(dialogue: str) -> list[Speech]:
     return speeches
 
 
+@lru_cache(maxsize=8192)
+def text_length(font: Font, text: str) -> float:
+    """The advance width of `text` set in `font`, in pixels.
+
+    Remembered: placing one panel's words tries several widths at several sizes, so the same words
+    are measured again and again (about a tenth of the lettering's time before).
+    """
+    return font.getlength(text)
+
+
 def _split_long_word(word: str, font: Font, width: float) -> list[str]:
     pieces, current = [], ""
     for ch in word:
-        if current and font.getlength(current + ch) > width:
+        if current and text_length(font, current + ch) > width:
             pieces.append(current)
             current = ch
         else:
@@ -66,10 +77,10 @@ def wrap(text: str, font: Font, width: float) -> list[str]:
     lines: list[str] = []
     current = ""
     for word in text.split():
-        pieces = [word] if font.getlength(word) <= width else _split_long_word(word, font, width)
+        pieces = [word] if text_length(font, word) <= width else _split_long_word(word, font, width)
         for piece in pieces:
             candidate = f"{current} {piece}" if current else piece
-            if font.getlength(candidate) <= width:
+            if text_length(font, candidate) <= width:
                 current = candidate
             else:
                 if current:

@@ -16,6 +16,8 @@ from app.services.jobs.comic_service import ComicService
 from app.services.jobs.events import JobEvents
 from app.services.jobs.pipeline import Pipeline
 from app.services.jobs.runner import JobRunner
+from app.services.ops.metered import MeteredImages, MeteredModerator, MeteredText
+from app.services.ops.metrics import Metrics
 from app.services.ops.warm_up import start_warm_up
 from app.storage import folder_lock
 from app.storage.data_manager import DataManager
@@ -39,6 +41,7 @@ class Services:
     pool: CpuPool
     prints: ComicPrints
     lock: FolderLock  # this process owns DATA_DIR while the services run (app/storage/folder_lock.py)
+    metrics: Metrics  # served by GET /metrics (app/services/ops/metrics.py)
     warming: asyncio.Task[None] | None = None  # see app/services/ops/warm_up.py
 
     @classmethod
@@ -61,27 +64,39 @@ class Services:
         jobs = await data.open(check_comics_later=True)  # serving starts while the comics are checked
         text, images = build_text_model(settings), build_image_model(settings)
         moderator = build_moderator(settings)
+        metrics = Metrics(data.job_counts, settings.instance_id)
+        # The services call the providers through meters; the container keeps the bare ones (for
+        # /health's model names, warming up and closing).
+        metered_text, metered_images = MeteredText(text, metrics), MeteredImages(images, metrics)
+        metered_moderator = MeteredModerator(moderator, metrics)
         runner = JobRunner(data)
         pool = CpuPool()
         prints = ComicPrints(data, pool, runner.idle)
-        library = CharacterLibrary(data, moderator)
-        references = ReferenceService(data, images, settings, library)
+        library = CharacterLibrary(data, metered_moderator)
+        references = ReferenceService(data, metered_images, settings, library)
         finisher = Finisher(data.images, settings, pool, prints)
+        pipeline = Pipeline(
+            data, metered_text, metered_images, settings, metered_moderator, finisher=finisher, references=references
+        )
         comics = ComicService(
             data,
             runner,
-            Pipeline(data, text, images, settings, moderator, finisher=finisher, references=references),
+            pipeline,
             library,
             Providers(text=text.name, image=images.name),
-            moderator,
+            metered_moderator,
             references,
         )
         await comics.recover(jobs, resume=settings.resume_on_start)
         events = JobEvents(settings.max_event_streams_per_job, settings.max_event_streams)
         data.listeners.append(events.publish)
+        # Only after the recovery: a job it marks interrupted did not spend the downtime in its step.
+        data.listeners.append(metrics.job_stored)
         pool.start_after(data.checked())  # after the start-up scans; a render call before then starts it
         warming = start_warm_up(data.checked(), [text, images, moderator])
-        return cls(settings, data, text, images, runner, comics, events, moderator, pool, prints, lock, warming)
+        return cls(
+            settings, data, text, images, runner, comics, events, moderator, pool, prints, lock, metrics, warming
+        )
 
     async def aclose(self) -> None:
         """Stop background work, then close the provider clients."""

@@ -26,8 +26,9 @@ from uuid import UUID
 
 from app.errors import CharacterNotFound, ComicNotFound, CorruptDocument, JobNotFound
 from app.models.records import Character, Comic, Job
-from app.models.states import JobStatus
+from app.models.states import JobStatus, JobStep
 from app.storage.export_store import ExportStore
+from app.storage.health import PlaceCheck, folder_health
 from app.storage.image_store import ImageStore
 from app.storage.job_index import JobHead, JobIndex
 from app.storage.json_store import JsonStore
@@ -73,7 +74,7 @@ class DataManager:
         self.images = ImageStore(data_dir)
         self.references = ReferenceStore(data_dir, self.images)  # characters' reference pictures
         self.exports = ExportStore(data_dir)
-        # id, created_at and status of every job: enough to filter and page the job list without
+        # id, created_at, status and step of every job: enough to filter and page the job list without
         # reading every document on each request. Rebuilt at start-up, kept current on writes.
         self._index = JobIndex()
         # Called with every job after it is stored (live progress); they must not block.
@@ -88,7 +89,7 @@ class DataManager:
     async def open(self, *, check_comics_later: bool = False) -> list[Job]:
         """Create the folders, index the jobs and count what is stored; returns the jobs left mid-step.
 
-        Only three fields of each job are parsed here, so start-up stays fast with thousands of jobs.
+        Only four fields of each job are parsed here, so start-up stays fast with thousands of jobs.
         With `check_comics_later`, the comics are counted without being read, and the walk that
         counts the images and the check that each comic is whole JSON (together most of a first
         start at 10,000 comics) run in the background (see `checked`): image writes wait for the
@@ -133,7 +134,7 @@ class DataManager:
         return job
 
     def _created(self, job: Job) -> None:
-        self._index.put(job.id, job.created_at, job.status)
+        self._index.put(job.id, job.created_at, job.status, job.step)
         log.info("job %s: created, %s/%s", job.id, job.status, job.step)
         self._announce(job)
 
@@ -151,31 +152,27 @@ class DataManager:
         return self._live.get(job_id) or await self.get_job(job_id)
 
     async def update_job(self, job_id: UUID, change: Callable[[Job], None]) -> Job:
-        """Mutate a job under its lock and store it; logs every status or step change.
+        """Mutate a job under its lock and store it.
 
-        `change` edits a private copy in place and may raise to abort without writing. A cancel
-        that arrives once the change has begun takes effect after it is stored, indexed and
+        `change` edits a private copy in place and may raise to abort without writing; it changes
+        the status only through `app.models.transitions.move`, which records and logs the move. A
+        cancel that arrives once the change has begun takes effect after it is stored, indexed and
         announced (see `JsonStore.update`): a change is either not made at all or made whole.
         """
-        before: list[tuple[JobStatus, str]] = []
 
         def apply(job: Job) -> Job:
             # `job` was read from disk for this change alone, so it is already the private copy; a deep
             # copy here cost ~1 ms of event-loop time per update (one per stored panel).
-            before.append((job.status, job.step))
+            stamped = job.updated_at
             change(job)
             for amend in self.amenders:
                 amend(job)
-            job.updated_at = utcnow()
-            if before[0] != (job.status, job.step):  # the timeline of steps, recorded in one place
-                job.record_state(job.updated_at)
+            if job.updated_at == stamped:  # else a move stamped it, with the time its history entry has
+                job.updated_at = utcnow()
             return job
 
         def stored(job: Job) -> None:
-            self._index.put(job.id, job.created_at, job.status)
-            if before[0] != (job.status, job.step):
-                suffix = f" ({job.error})" if job.error and job.status == JobStatus.FAILED else ""
-                log.info("job %s: %s/%s -> %s/%s%s", job.id, *before[0], job.status, job.step, suffix)
+            self._index.put(job.id, job.created_at, job.status, job.step)
             self._announce(job)
 
         return await self.jobs.update(str(job_id), apply, stored)
@@ -187,6 +184,10 @@ class DataManager:
             self._live.pop(job.id, None)
         for listener in self.listeners:
             listener(job)
+
+    def job_counts(self) -> dict[tuple[JobStatus, JobStep], int]:
+        """Jobs per (status, step), from the index in memory: no disk access."""
+        return self._index.counts()
 
     async def list_jobs(self, status: JobStatus | None, limit: int, offset: int) -> tuple[int, list[Job]]:
         """A page of jobs, newest first, optionally of one status; also returns the total count."""
@@ -257,6 +258,14 @@ class DataManager:
             for store in (self.jobs, self.comics, self.characters)
             for name, why in sorted(store.unreadable().items())
         }
+
+    async def health(self) -> tuple[PlaceCheck, PlaceCheck]:
+        """Whether the documents' place and the images' place can be used now."""
+
+        def check() -> tuple[PlaceCheck, PlaceCheck]:
+            return folder_health(self.data_dir, "DATA_DIR"), folder_health(self.images.root, "DATA_DIR/images")
+
+        return await asyncio.to_thread(check)
 
     async def usage(self) -> StorageUsage:
         """What is stored and how much room it takes."""

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app.models.records import Job
+from app.models.states import JobStatus
 from tests.utils.flow import API, completed_job, job_at_review, job_ready_to_generate
+from tests.utils.gates import panel
 
 CAST = {"characters": [{"character_type": "girl_young", "count": 1}]}
 
@@ -164,3 +167,24 @@ def test_corrupt_job_document_is_reported_not_500(client: TestClient, data_dir: 
     assert response.status_code == 409
     assert "corrupt" in response.json()["detail"] or "validation" in response.json()["detail"]
     assert client.get(f"{API}/jobs").status_code == 200
+
+
+def test_a_move_the_transition_table_refuses_is_409_naming_both_states(client: TestClient) -> None:
+    # A job marked completed by hand while at review: the action rules let a completed job redraw
+    # a panel, but the transition table has no move out of completed/scene_review.
+    job_id = job_at_review(client)
+
+    def mended_by_hand(job: Job) -> None:
+        job.status = JobStatus.COMPLETED
+        job.panels = [panel(1)]
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    assert client.portal is not None
+    client.portal.call(services.data.update_job, uuid.UUID(job_id), mended_by_hand)
+    before = client.get(f"{API}/comics/{job_id}/status").json()
+
+    response = client.post(f"{API}/comics/{job_id}/panels/1/regenerate")
+    assert response.status_code == 409
+    detail = "the job cannot move from completed/scene_review to processing/redrawing_panel"
+    assert response.json() == {"detail": detail}
+    assert client.get(f"{API}/comics/{job_id}/status").json() == before

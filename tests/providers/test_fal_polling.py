@@ -25,13 +25,13 @@ def test_it_waits_for_the_fastest_recent_image_then_polls_finely() -> None:
     schedule = PollSchedule()
     for seconds in (2.4, 2.0, 3.1):
         schedule.record(seconds)
-    assert schedule.quiet_until() == pytest.approx(1.8)  # 90 % of the fastest
-    assert schedule.fine_interval() == 0.05
+    assert schedule.quiet_until() == pytest.approx(1.9)  # 95 % of the fastest
+    assert schedule.fine_interval() == 0.025
     schedule.record(20.0)  # one slow image does not make the next ones wait longer
-    assert schedule.quiet_until() == pytest.approx(1.8)
+    assert schedule.quiet_until() == pytest.approx(1.9)
     slow = PollSchedule()
     slow.record(12.0)
-    assert slow.fine_interval() == pytest.approx(0.3)  # slow models are polled less often
+    assert slow.fine_interval() == pytest.approx(0.15)  # slow models are polled less often
 
 
 async def test_learned_polling_asks_less_and_still_answers_promptly(real_settings: Settings, fake_fal: FakeFal) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from app.models.records import Job, Panel
 from app.models.states import JobStatus
+from app.models.transitions import move
 
 # Far longer than any step here takes; only reached when the test itself is broken.
 _STUCK = 10.0
@@ -78,5 +79,4 @@ def store_panel(job: Job) -> None:
 
 def mark_cancelled(job: Job) -> None:
     """The job change `ComicService.cancel` makes."""
-    job.status = JobStatus.CANCELLED
-    job.error = "cancelled on request; retry to resume"
+    move(job, JobStatus.CANCELLED, error="cancelled on request; retry to resume")

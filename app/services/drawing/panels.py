@@ -13,7 +13,8 @@ from uuid import UUID
 
 from app.models.records import Job, Panel, PanelChange, PanelVersion
 from app.models.states import JobStatus, JobStep
-from app.models.workflow import STEP_PROGRESS, Action, ensure_allowed
+from app.models.transitions import move
+from app.models.workflow import Action, ensure_allowed
 from app.providers.moderation import Moderator
 from app.services.drawing.revisions import find_panel, find_version, panel_history
 from app.services.jobs.runner import JobRunner
@@ -61,10 +62,7 @@ class PanelService:
             if change.version is not None:
                 find_version(panel, change.version)
             job.pending_panel = change
-            job.status = JobStatus.PROCESSING
-            job.step = step
-            job.progress = STEP_PROGRESS[step]
-            job.error = None
+            move(job, JobStatus.PROCESSING, step=step)
 
         job = await self._data.update_job(job_id, start)
         self._runner.start(job.id, self._revise(job.id))

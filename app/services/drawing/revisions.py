@@ -16,7 +16,7 @@ from app.errors import InvalidState, PanelNotFound
 from app.models.records import Job, Panel, PanelChange, PanelVersion
 from app.models.states import JobStatus, JobStep
 from app.models.story import SceneDraft
-from app.models.workflow import STEP_PROGRESS
+from app.models.transitions import move
 from app.services.cast.references import ReferenceService, cast_in, panel_references
 from app.services.drawing.drawing import draw_picture
 from app.services.drawing.submissions import SubmissionLog
@@ -102,10 +102,7 @@ class PanelReviser:
             job.pending_panel = None
             job.image_requests.pop(revised.panel_id, None)
             job.image_intents.pop(revised.panel_id, None)
-            job.status = JobStatus.COMPLETED
-            job.step = JobStep.COMPLETED
-            job.progress = STEP_PROGRESS[JobStep.COMPLETED]
-            job.error = None
+            move(job, JobStatus.COMPLETED, step=JobStep.COMPLETED)
 
         await self._data.update_job(job_id, done)
         self._finisher.prints.make_soon(comic.id)

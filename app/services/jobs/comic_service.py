@@ -15,6 +15,7 @@ from uuid import UUID
 from app.errors import ComicNotFound, Conflict, InvalidRequest, InvalidState, SceneNotFound
 from app.models.records import CharacterChoice, Comic, Job, Providers, Scene, SceneFeedback
 from app.models.states import AgeGroup, JobStatus, JobStep
+from app.models.transitions import move
 from app.models.workflow import STEP_PROGRESS, Action, ensure_allowed
 from app.providers.moderation import Moderator
 from app.services.cast.characters import CharacterLibrary
@@ -69,8 +70,11 @@ class ComicService:
             if job.status in (JobStatus.PENDING, JobStatus.PROCESSING) and not self._runner.is_running(job.id):
 
                 def interrupt(job: Job) -> None:
-                    job.status = JobStatus.INTERRUPTED
-                    job.error = "the service stopped while this step was running; retry to resume"
+                    move(
+                        job,
+                        JobStatus.INTERRUPTED,
+                        error="the service stopped while this step was running; retry to resume",
+                    )
 
                 await self.data.update_job(job.id, interrupt)
                 if resume:
@@ -125,7 +129,7 @@ class ComicService:
             if job.refine_rounds >= MAX_REFINE_ROUNDS:
                 raise Conflict(f"scenes were already refined {MAX_REFINE_ROUNDS} times; edit them by hand instead")
             job.pending_feedback = feedback
-            _enter(job, JobStep.REFINING_SCENES)
+            move(job, JobStatus.PROCESSING, step=JobStep.REFINING_SCENES)
 
         job = await self._change(job_id, Action.REFINE, start)
         self.preparer.drop(job.id)  # written for the scenes about to be rewritten
@@ -153,9 +157,7 @@ class ComicService:
         def select(job: Job) -> None:
             job.selection = choices
             job.characters = cast
-            job.status = JobStatus.REQUIRES_ACTION
-            job.step = JobStep.COMIC_GENERATION
-            job.progress = STEP_PROGRESS[JobStep.COMIC_GENERATION]
+            move(job, JobStatus.REQUIRES_ACTION, step=JobStep.COMIC_GENERATION)
 
         job = self._prepare_if_cast(await self._change(job_id, Action.SELECT_CHARACTERS, select))
         self.references.prepare(cast, job.style or DEFAULT_STYLE, job.id)  # drawn while the parent looks
@@ -169,7 +171,7 @@ class ComicService:
 
         def start(job: Job) -> None:
             job.style = style
-            _enter(job, JobStep.GENERATING_IMAGES)
+            move(job, JobStatus.PROCESSING, step=JobStep.GENERATING_IMAGES)
 
         job = await self._change(job_id, Action.GENERATE, start)
         self._runner.start(job.id, self._pipeline.draw_panels(job.id))
@@ -182,8 +184,7 @@ class ComicService:
             if job.step not in self._steps:
                 raise InvalidState(f"nothing to resume at step {job.step.value}")
             job.attempts += 1
-            job.status = JobStatus.PROCESSING
-            job.error = None
+            move(job, JobStatus.PROCESSING)
 
         job = await self._change(job_id, Action.RETRY, resume)
         self._runner.start(job.id, self._steps[job.step](job.id))
@@ -201,8 +202,7 @@ class ComicService:
 
         def mark(job: Job) -> None:
             ensure_allowed(job, Action.CANCEL)  # it may have finished before the cancel landed
-            job.status = JobStatus.CANCELLED
-            job.error = "cancelled on request; retry to resume"
+            move(job, JobStatus.CANCELLED, error="cancelled on request; retry to resume")
 
         return await self.data.update_job(job_id, mark)
 
@@ -235,19 +235,10 @@ class ComicService:
         return await self.data.update_job(job_id, guarded)
 
 
-def _enter(job: Job, step: JobStep) -> None:
-    job.status = JobStatus.PROCESSING
-    job.step = step
-    job.progress = STEP_PROGRESS[step]
-    job.error = None
-
-
 def _approve(job: Job) -> None:
     # Characters picked before (then the scenes were refined again) stay picked.
     step = JobStep.COMIC_GENERATION if job.characters else JobStep.CHARACTER_SELECTION
-    job.status = JobStatus.REQUIRES_ACTION
-    job.step = step
-    job.progress = STEP_PROGRESS[step]
+    move(job, JobStatus.REQUIRES_ACTION, step=step)
 
 
 def _edited_texts(scene_id: int, changes: dict[str, Any]) -> list[tuple[str, str]]:

@@ -15,7 +15,8 @@ from app.errors import FableError
 from app.models.records import Comic, Composition, Job, Panel, Scene
 from app.models.states import JobStatus, JobStep
 from app.models.story import check_scene_ids
-from app.models.workflow import STEP_PROGRESS, panel_progress
+from app.models.transitions import move
+from app.models.workflow import panel_progress
 from app.providers.moderation import Moderator
 from app.services.cast.references import ReferenceService, cast_in, panel_references
 from app.services.drawing.drawing import draw_picture
@@ -82,7 +83,7 @@ class Pipeline:
         def done(job: Job) -> None:
             job.title = script.title
             job.scenes = [Scene(**draft.model_dump()) for draft in drafts]
-            _await_parent(job, JobStep.SCENE_REVIEW)
+            move(job, JobStatus.REQUIRES_ACTION, step=JobStep.SCENE_REVIEW)
 
         await self._data.update_job(job_id, done)
 
@@ -107,7 +108,7 @@ class Pipeline:
             ]
             job.refine_rounds += 1
             job.pending_feedback = []
-            _await_parent(job, JobStep.SCENE_REVIEW)
+            move(job, JobStatus.REQUIRES_ACTION, step=JobStep.SCENE_REVIEW)
 
         await self._data.update_job(job_id, done)
 
@@ -213,11 +214,7 @@ class Pipeline:
 
         def done(job: Job) -> None:
             job.panels = comic.panels
-            job.status = JobStatus.COMPLETED
-            job.step = JobStep.COMPLETED
-            job.progress = STEP_PROGRESS[JobStep.COMPLETED]
-            job.error = None
-            job.completed_at = utcnow()
+            move(job, JobStatus.COMPLETED, step=JobStep.COMPLETED)
 
         await self._data.update_job(job_id, done)
         self._finisher.prints.make_soon(comic.id)  # the page and PDFs, after `completed`: see prints.py
@@ -225,13 +222,6 @@ class Pipeline:
     async def revise_panel(self, job_id: UUID) -> None:
         """Redraw or restore one panel of a finished comic and re-letter it; the page and PDFs follow."""
         await self._reviser.run(job_id)
-
-
-def _await_parent(job: Job, step: JobStep) -> None:
-    job.status = JobStatus.REQUIRES_ACTION
-    job.step = step
-    job.progress = STEP_PROGRESS[step]
-    job.error = None
 
 
 def _raise_failures(scenes: list[Scene], outcomes: list[BaseException | None]) -> None:

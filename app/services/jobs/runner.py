@@ -20,9 +20,10 @@ from collections.abc import Coroutine
 from typing import Any
 from uuid import UUID
 
-from app.errors import FableError, JobNotFound
+from app.errors import FableError, IllegalTransition, JobNotFound
 from app.models.records import Job, Usage
 from app.models.states import JobStatus
+from app.models.transitions import move
 from app.providers.usage import metering, take
 from app.storage.critical import run_to_end
 from app.storage.data_manager import DataManager
@@ -92,20 +93,26 @@ class JobRunner:
     async def _step(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
         try:
             await work
+        except IllegalTransition as exc:  # a domain error, but no step should ever make one: a bug
+            await self._bug(job_id, exc)
         except (FableError, ProviderError) as exc:
             await self._fail(job_id, str(exc))
         except asyncio.CancelledError:
             # Shutdown leaves the job `processing` (found interrupted at next start); a cancel
             # request marks it `cancelled` once the task has stopped.
             raise
-        except Exception as exc:  # a bug, not a provider fault: keep the traceback, fail the job
-            log.exception("job %s: unexpected error", job_id)
-            await self._fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug, not a provider fault
+            await self._bug(job_id, exc)
+
+    async def _bug(self, job_id: UUID, exc: Exception) -> None:
+        # The traceback is kept and the job fails. If the job cannot fail from where it is, that
+        # IllegalTransition ends the task (asyncio logs it when the task is collected).
+        log.exception("job %s: unexpected error", job_id, exc_info=exc)
+        await self._fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
 
     async def _fail(self, job_id: UUID, message: str) -> None:
         def mark(job: Job) -> None:
-            job.status = JobStatus.FAILED
-            job.error = message
+            move(job, JobStatus.FAILED, error=message)
 
         try:
             await self._data.update_job(job_id, mark)

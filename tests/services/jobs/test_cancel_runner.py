@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from app.models.records import HISTORY_KEPT, Job, Providers
 from app.models.states import AgeGroup, JobStatus, JobStep
+from app.models.transitions import move
 from app.providers.usage import record_image
 from app.services.jobs.runner import JobRunner
 from app.storage.data_manager import DataManager
@@ -28,12 +30,17 @@ def _job(**fields: object) -> Job:
     return Job(topic="sharing toys", age_group=AgeGroup.YOUNG, seed=1, providers=Providers(text="t"), **fields)
 
 
+async def _drawing(tmp_path: Path) -> tuple[DataManager, JobRunner, Job]:
+    """A store, its runner and a stored job whose panels are being drawn."""
+    data = await _open(tmp_path)
+    job = await data.create_job(_job(status=JobStatus.PROCESSING, step=JobStep.GENERATING_IMAGES))
+    return data, JobRunner(data), job
+
+
 async def test_a_step_cancelled_mid_write_stops_after_it_and_the_cancel_has_the_last_word(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = await _open(tmp_path)
-    runner = JobRunner(data)
-    job = await data.create_job(_job(status=JobStatus.PROCESSING, step=JobStep.GENERATING_IMAGES))
+    data, runner, job = await _drawing(tmp_path)
     gate = Gate(monkeypatch, data.jobs, "_write")
 
     async def draw() -> None:
@@ -66,12 +73,13 @@ async def test_history_keeps_the_first_entry_and_the_latest(tmp_path: Path) -> N
     data = await _open(tmp_path)
     job = await data.create_job(_job(status=JobStatus.PROCESSING, step=JobStep.GENERATING_SCENES))
     created = job.history[0]
-    statuses = [JobStatus.REQUIRES_ACTION, JobStatus.PROCESSING] * 40
+    moves = [(JobStatus.REQUIRES_ACTION, JobStep.SCENE_REVIEW), (JobStatus.PROCESSING, JobStep.REFINING_SCENES)] * 40
+    statuses = [status for status, _ in moves]
 
-    for status in statuses:
+    for status, step in moves:
 
-        def enter(job: Job, status: JobStatus = status) -> None:
-            job.status = status
+        def enter(job: Job, status: JobStatus = status, step: JobStep = step) -> None:
+            move(job, status, step=step)
 
         await data.update_job(job.id, enter)
 
@@ -91,3 +99,25 @@ def test_history_drops_the_oldest_but_the_first_one_at_a_time() -> None:
         assert len(job.history) == min(minute + 1, HISTORY_KEPT)
     minutes = [int((entry.at - start).total_seconds() // 60) for entry in job.history]
     assert minutes == [0, *range(3, HISTORY_KEPT + 2)]
+
+
+async def test_an_illegal_move_in_a_step_is_a_bug_logged_with_its_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data, runner, job = await _drawing(tmp_path)
+
+    async def back_to_review() -> None:  # as if drawing ended by asking for a review
+        await data.update_job(job.id, lambda job: move(job, JobStatus.REQUIRES_ACTION, step=JobStep.SCENE_REVIEW))
+
+    runner.start(job.id, back_to_review())
+    await runner.wait(job.id)
+
+    stored = await data.get_job(job.id)
+    assert (stored.status, stored.step) == (JobStatus.FAILED, JobStep.GENERATING_IMAGES)
+    assert stored.error == (
+        "internal error: IllegalTransition: the job cannot move from processing/generating_images"
+        " to requires_action/scene_review"
+    )
+    [bug] = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert bug.exc_info is not None
+    assert str(job.id) in bug.getMessage()

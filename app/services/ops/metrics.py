@@ -1,0 +1,121 @@
+"""The service's Prometheus metrics, created once per app at start-up and served by `GET /metrics`.
+
+They live in a registry of the app's own, not in prometheus_client's process-wide default one: the
+tests start hundreds of apps in one process, and two apps there must neither collide on a metric's
+name nor count each other's jobs. The service is one process (the render workers record nothing),
+so prometheus_client's multiprocess mode is not used: with it, custom collectors such as the job
+counts below would not work.
+
+Labels are bounded by design: statuses, steps, provider names and operations, never a job id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from app.models.records import Job
+from app.models.states import JobStatus, JobStep
+
+# What a scrape answers with: the text format generate_latest writes.
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+# A step lasts from milliseconds (offline scenes) to days (a scene review the parent forgets).
+STEP_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600)
+# A provider call: a few ms offline, seconds for an LLM, up to IMAGE_TIMEOUT_SECONDS (180) for a picture.
+CALL_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 180, 300)
+
+JobCounts = Callable[[], Mapping[tuple[JobStatus, JobStep], int]]
+
+
+class JobsCollector(Collector):
+    """`fable_jobs{status, step}`, read from the store's job index at each scrape.
+
+    Counted at scrape time rather than kept in a gauge that every write adjusts: the index already
+    keeps the numbers, so there is nothing to keep in step with it, and nothing to walk either.
+    """
+
+    def __init__(self, counts: JobCounts) -> None:
+        self._counts = counts
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The family without samples: lets the registry check names without reading the index."""
+        yield self._family()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """One sample per (status, step) seen since start-up, zeros included."""
+        family = self._family()
+        for (status, step), count in sorted(self._counts().items()):
+            family.add_metric([status.value, step.value], count)
+        yield family
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily("fable_jobs", "Jobs in the store by status and step", labels=["status", "step"])
+
+
+class Metrics:
+    """The app's registry and every metric the service records, made once at start-up."""
+
+    def __init__(self, job_counts: JobCounts, instance_id: str) -> None:
+        # target_info names the instance as its log lines do, since Prometheus's own `instance` label
+        # is the scrape address.
+        self.registry = CollectorRegistry(target_info={"instance_id": instance_id})
+        for standard in (ProcessCollector, PlatformCollector, GCCollector):
+            standard(registry=self.registry)
+        self.registry.register(JobsCollector(job_counts))
+        self.step_seconds = Histogram(
+            "fable_job_step_duration_seconds",
+            "Time a job spent in a status and step, observed when it leaves them",
+            ["status", "step"],
+            buckets=STEP_BUCKETS,
+            registry=self.registry,
+        )
+        self.provider_seconds = Histogram(
+            "fable_provider_call_duration_seconds",
+            "Provider calls that ended (succeeded or failed), by how long they took, retries included",
+            ["provider", "operation"],
+            buckets=CALL_BUCKETS,
+            registry=self.registry,
+        )
+        self.provider_failures = Counter(
+            "fable_provider_call_failures",
+            "Provider calls that failed after their retries",
+            ["provider", "operation"],
+            registry=self.registry,
+        )
+        self.images_drawn = Counter(
+            "fable_images_drawn",
+            "Pictures an image provider returned (panels and character references), paid for or not",
+            ["provider", "kind"],
+            registry=self.registry,
+        )
+
+    def job_stored(self, job: Job) -> None:
+        """A `DataManager` listener: observe the time spent in the status and step a write just left."""
+        # `transitions.move` adds a history entry stamped with the job's new `updated_at` exactly when
+        # the status or step changes (and `update_job` stamps other writes later): that is how a
+        # listener, told of every write, sees a transition without the store or the services knowing
+        # about metrics.
+        history = job.history
+        if len(history) < 2 or history[-1].at != job.updated_at:
+            return
+        left, entered = history[-2], history[-1]
+        seconds = (entered.at - left.at).total_seconds()
+        self.step_seconds.labels(left.status.value, left.step.value).observe(seconds)
+
+    def exposition(self) -> bytes:
+        """Every metric in Prometheus's text format (see CONTENT_TYPE)."""
+        return generate_latest(self.registry)
