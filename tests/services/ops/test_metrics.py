@@ -81,7 +81,7 @@ async def test_a_step_is_timed_when_the_job_leaves_it_and_only_then(tmp_path: Pa
     data = DataManager(tmp_path / "data")
     await data.open()
     metrics = _metrics(data)
-    data.listeners.append(metrics.job_stored)
+    data.feed.subscribe(metrics.job_stored)
     job = await add_unfinished_job(data)
     left = {"status": "requires_action", "step": "scene_review"}
 
