@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from app.errors import JobNotFound
-from app.models.records import Job, Providers
-from app.models.states import AgeGroup, JobStatus, JobStep
+from app.models.records import Job
+from app.models.states import JobStatus, JobStep
 from app.storage.job_feed import JobFeed, JobState, JobWrite
 from app.storage.job_store import JobStore
 from tests.utils.gates import mark_cancelled, store_panel
+from tests.utils.stores import drawing_job
 
 pytestmark = pytest.mark.anyio
 
@@ -27,20 +28,9 @@ async def _store(tmp_path: Path) -> tuple[JobStore, list[JobWrite]]:
     return store, writes
 
 
-def _drawing() -> Job:
-    return Job(
-        topic="sharing toys",
-        age_group=AgeGroup.YOUNG,
-        seed=1,
-        providers=Providers(text="t"),
-        status=JobStatus.PROCESSING,
-        step=JobStep.GENERATING_IMAGES,
-    )
-
-
 async def test_each_write_is_published_with_the_state_before_it(tmp_path: Path) -> None:
     store, writes = await _store(tmp_path)
-    job = await store.create(_drawing())
+    job = await store.create(drawing_job())
     await store.update(job.id, store_panel)
     cancelled = await store.update(job.id, mark_cancelled)
 
@@ -55,7 +45,7 @@ async def test_each_write_is_published_with_the_state_before_it(tmp_path: Path) 
 
 async def test_a_change_that_raises_stores_and_publishes_nothing(tmp_path: Path) -> None:
     store, writes = await _store(tmp_path)
-    job = await store.create(_drawing())
+    job = await store.create(drawing_job())
 
     def refuse(job: Job) -> None:
         store_panel(job)
@@ -69,7 +59,7 @@ async def test_a_change_that_raises_stores_and_publishes_nothing(tmp_path: Path)
 
 async def test_a_job_in_progress_is_peeked_from_memory_and_a_settled_one_from_disk(tmp_path: Path) -> None:
     store, _ = await _store(tmp_path)
-    job = await store.create(_drawing())
+    job = await store.create(drawing_job())
     stored = await store.update(job.id, store_panel)
     assert await store.peek(job.id) is stored
 
@@ -80,7 +70,7 @@ async def test_a_job_in_progress_is_peeked_from_memory_and_a_settled_one_from_di
 
 async def test_a_deleted_job_leaves_the_disk_the_index_and_memory(tmp_path: Path) -> None:
     store, _ = await _store(tmp_path)
-    job = await store.create(_drawing())
+    job = await store.create(drawing_job())
     assert store.counts() == {(JobStatus.PROCESSING, JobStep.GENERATING_IMAGES): 1}
 
     await store.delete(job.id)
@@ -93,8 +83,8 @@ async def test_a_deleted_job_leaves_the_disk_the_index_and_memory(tmp_path: Path
 
 async def test_jobs_left_mid_step_are_found_at_the_next_start(tmp_path: Path) -> None:
     store, _ = await _store(tmp_path)
-    drawing = await store.create(_drawing())
-    await store.update((await store.create(_drawing())).id, mark_cancelled)
+    drawing = await store.create(drawing_job())
+    await store.update((await store.create(drawing_job())).id, mark_cancelled)
 
     again = JobStore(tmp_path / "jobs", JobFeed())
     await again.open()

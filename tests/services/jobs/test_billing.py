@@ -6,32 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from app.models.records import Job, Providers
-from app.models.states import AgeGroup, JobStatus, JobStep
 from app.providers.usage import metering, record_image, record_llm_call
 from app.services.jobs.runner import billed
-from app.storage.data_manager import DataManager
 from tests.utils.gates import store_panel
+from tests.utils.stores import open_with_drawing_job
 
 pytestmark = pytest.mark.anyio
 
 
-async def _job(tmp_path: Path) -> tuple[DataManager, Job]:
-    data = DataManager(tmp_path / "data")
-    await data.open()
-    job = Job(
-        topic="sharing toys",
-        age_group=AgeGroup.YOUNG,
-        seed=1,
-        providers=Providers(text="t"),
-        status=JobStatus.PROCESSING,
-        step=JobStep.GENERATING_IMAGES,
-    )
-    return data, await data.create_job(job)
-
-
 async def test_a_billed_write_carries_what_the_meter_counted_since_the_last_one(tmp_path: Path) -> None:
-    data, job = await _job(tmp_path)
+    data, job = await open_with_drawing_job(tmp_path / "data")
     with metering():
         record_image()
         record_llm_call(120)
@@ -49,7 +33,7 @@ async def test_a_billed_write_carries_what_the_meter_counted_since_the_last_one(
 
 
 async def test_outside_a_meter_billed_is_the_change_alone(tmp_path: Path) -> None:
-    data, job = await _job(tmp_path)
+    data, job = await open_with_drawing_job(tmp_path / "data")
     record_image()  # no meter: counted nowhere
     stored = await data.update_job(job.id, billed(store_panel))
     assert len(stored.panels) == 1
