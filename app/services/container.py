@@ -89,9 +89,9 @@ class Services:
         )
         await comics.recover(jobs, resume=settings.resume_on_start)
         events = JobEvents(settings.max_event_streams_per_job, settings.max_event_streams)
-        data.listeners.append(events.publish)
+        data.feed.subscribe(events.publish)
         # Only after the recovery: a job it marks interrupted did not spend the downtime in its step.
-        data.listeners.append(metrics.job_stored)
+        data.feed.subscribe(metrics.job_stored)
         pool.start_after(data.checked())  # after the start-up scans; a render call before then starts it
         warming = start_warm_up(data.checked(), [text, images, moderator])
         return cls(

@@ -16,24 +16,23 @@ tables (`app/storage/relational`), the rows the export writes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-from app.errors import CharacterNotFound, ComicNotFound, CorruptDocument, JobNotFound
+from app.errors import CharacterNotFound, ComicNotFound
 from app.models.records import Character, Comic, Job
 from app.models.states import JobStatus, JobStep
 from app.storage.export_store import ExportStore
 from app.storage.health import PlaceCheck, folder_health
 from app.storage.image_store import ImageStore
-from app.storage.job_index import JobHead, JobIndex
+from app.storage.job_feed import JobFeed
+from app.storage.job_store import JobStore
 from app.storage.json_store import JsonStore
 from app.storage.reference_store import ReferenceStore
 from app.storage.relational.tables import DEFAULT_BUCKET, ExportTables, comic_tables, store_tables
-from utils import utcnow
 
 log = logging.getLogger("fable.jobs")
 
@@ -52,28 +51,25 @@ class StorageUsage:
 
 
 class DataManager:
-    """Persistence for the whole service; nothing else reads or writes DATA_DIR."""
+    """Persistence for the whole service; nothing else reads or writes DATA_DIR.
+
+    A facade: jobs are `JobStore`'s (documents, index, jobs in progress), their writes are announced
+    through `feed` (a `JobFeed`), and the methods here keep the names the services and v2.0's
+    documented use call.
+    """
 
     def __init__(self, data_dir: Path | str) -> None:
         data_dir = Path(data_dir)  # v2.0's documented use passes a str: DataManager("data")
         self.data_dir = data_dir
-        self.jobs = JsonStore(data_dir / "jobs", Job, JobNotFound)
+        self.feed = JobFeed()  # subscribe here to hear of every stored job write
+        self.job_store = JobStore(data_dir / "jobs", self.feed)
+        self.jobs = self.job_store.documents  # the job documents themselves, for the export and the stats
         self.comics = JsonStore(data_dir / "comics", Comic, ComicNotFound)
         self.characters = JsonStore(data_dir / "characters", Character, CharacterNotFound)
         self.images = ImageStore(data_dir)
         self.references = ReferenceStore(data_dir, self.images)  # characters' reference pictures
         self.exports = ExportStore(data_dir)
-        # id, created_at, status and step of every job: enough to filter and page the job list without
-        # reading every document on each request. Rebuilt at start-up, kept current on writes.
-        self._index = JobIndex()
-        # Called with every job after it is stored (live progress); they must not block.
-        self.listeners: list[Callable[[Job], None]] = []
-        # Applied to every change of a job, under its lock, before it is stored (the runner adds what its
-        # step has cost so far, so that a state change and its usage are written, and seen, together).
-        self.amenders: list[Callable[[Job], None]] = []
         self._checking: asyncio.Task[None] | None = None  # see open(check_comics_later=True)
-        # The last stored version of each job in progress (see `peek_job`); only this process changes them.
-        self._live: dict[UUID, Job] = {}
 
     async def open(self, *, check_comics_later: bool = False) -> list[Job]:
         """Create the folders, index the jobs and count what is stored; returns the jobs left mid-step.
@@ -88,7 +84,7 @@ class DataManager:
         folders = (self.jobs.folder, self.comics.folder, self.characters.folder, self.references.records.folder)
         for folder in (*folders, self.images.root):
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-        self._index.rebuild(await self.jobs.scan(JobHead))
+        await self.job_store.open()
         await (self.comics.count_files() if check_comics_later else self.comics.count())
         await self.characters.count()
         if check_comics_later:
@@ -96,13 +92,7 @@ class DataManager:
             self._checking.add_done_callback(_log_failure)
         else:
             await self.images.count()
-        unsettled = []
-        for job_id in self._index.with_status(JobStatus.PENDING, JobStatus.PROCESSING):
-            try:
-                unsettled.append(await self.get_job(job_id))
-            except (JobNotFound, CorruptDocument) as exc:
-                log.warning("job %s: cannot be recovered: %s", job_id, exc)
-        return unsettled
+        return await self.job_store.unsettled()
 
     async def _count_and_check(self) -> None:
         # One after the other: two threads walking the disk at once would fight for the GIL.
@@ -114,31 +104,19 @@ class DataManager:
         if self._checking is not None:
             await asyncio.wait([self._checking])
 
-    # -- jobs -------------------------------------------------------------------------------
+    # -- jobs (see JobStore) ------------------------------------------------------------------
 
     async def create_job(self, job: Job) -> Job:
         """Store a new job."""
-        job.record_state(job.created_at)
-        await self.jobs.create(str(job.id), job, self._created)
-        return job
-
-    def _created(self, job: Job) -> None:
-        self._index.put(job.id, job.created_at, job.status, job.step)
-        log.info("job %s: created, %s/%s", job.id, job.status, job.step)
-        self._announce(job)
+        return await self.job_store.create(job)
 
     async def get_job(self, job_id: UUID) -> Job:
         """One job; raises JobNotFound."""
-        return await self.jobs.get(str(job_id))
+        return await self.job_store.get(job_id)
 
     async def peek_job(self, job_id: UUID) -> Job:
-        """A job to look at, not to change: a job in progress as last stored, from memory; any other from disk.
-
-        Clients poll the status of a job being drawn several times a second, and reading the
-        document in a worker thread each time queued behind the drawing's own work. A job in
-        progress changes only through `update_job`, so its last stored version is the one here.
-        """
-        return self._live.get(job_id) or await self.get_job(job_id)
+        """A job to look at, not to change: a job in progress from memory, any other from disk (see `JobStore.peek`)."""
+        return await self.job_store.peek(job_id)
 
     async def update_job(self, job_id: UUID, change: Callable[[Job], None]) -> Job:
         """Mutate a job under its lock and store it.
@@ -146,49 +124,17 @@ class DataManager:
         `change` edits a private copy in place and may raise to abort without writing; it changes
         the status only through `app.models.transitions.move`, which records and logs the move. A
         cancel that arrives once the change has begun takes effect after it is stored, indexed and
-        announced (see `JsonStore.update`): a change is either not made at all or made whole.
+        published (see `JsonStore.update`): a change is either not made at all or made whole.
         """
-
-        def apply(job: Job) -> Job:
-            # `job` was read from disk for this change alone, so it is already the private copy; a deep
-            # copy here cost ~1 ms of event-loop time per update (one per stored panel).
-            stamped = job.updated_at
-            change(job)
-            for amend in self.amenders:
-                amend(job)
-            if job.updated_at == stamped:  # else a move stamped it, with the time its history entry has
-                job.updated_at = utcnow()
-            return job
-
-        def stored(job: Job) -> None:
-            self._index.put(job.id, job.created_at, job.status, job.step)
-            self._announce(job)
-
-        return await self.jobs.update(str(job_id), apply, stored)
-
-    def _announce(self, job: Job) -> None:
-        if job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
-            self._live[job.id] = job
-        else:  # settled: read from disk again, where a document mended or broken by hand shows
-            self._live.pop(job.id, None)
-        for listener in self.listeners:
-            listener(job)
+        return await self.job_store.update(job_id, change)
 
     def job_counts(self) -> dict[tuple[JobStatus, JobStep], int]:
         """Jobs per (status, step), from the index in memory: no disk access."""
-        return self._index.counts()
+        return self.job_store.counts()
 
     async def list_jobs(self, status: JobStatus | None, limit: int, offset: int) -> tuple[int, list[Job]]:
         """A page of jobs, newest first, optionally of one status; also returns the total count."""
-        total, page = self._index.page(status, limit, offset)
-        jobs = []
-        for job_id, found in zip(page, await self.jobs.get_many([str(job_id) for job_id in page]), strict=True):
-            if isinstance(found, Job):
-                jobs.append(found)
-            elif isinstance(found, CorruptDocument):  # reported, never allowed to break the listing
-                log.warning("job %s: skipped in listing: %s", job_id, found)
-            # else: not found, i.e. deleted between indexing and reading
-        return total, jobs
+        return await self.job_store.page(status, limit, offset)
 
     # -- comics -----------------------------------------------------------------------------
 
@@ -205,10 +151,7 @@ class DataManager:
         comic = await self.get_comic(comic_id)
         await self.images.delete_comic(comic.id)
         await self.comics.delete(str(comic.id))
-        with contextlib.suppress(JobNotFound):  # the comic outlived its job record
-            await self.jobs.delete(str(comic.job_id))
-        self._index.remove(comic.job_id)
-        self._live.pop(comic.job_id, None)
+        await self.job_store.delete(comic.job_id)  # no error when the comic outlived its job record
         log.info("job %s: comic %s deleted", comic.job_id, comic.id)
         return comic
 

@@ -12,26 +12,17 @@ from pathlib import Path
 import pytest
 
 from app.models.records import Job, Providers
-from app.models.states import AgeGroup, JobStatus, JobStep
+from app.models.states import AgeGroup, JobStatus
 from app.storage.critical import KeyedLocks, run_to_end
 from app.storage.data_manager import DataManager
 from tests.utils.gates import Gate, mark_cancelled, store_panel
+from tests.utils.stores import open_with_drawing_job
 
 pytestmark = pytest.mark.anyio
 
 
 async def _drawing_job(tmp_path: Path) -> tuple[DataManager, Job]:
-    data = DataManager(tmp_path / "data")
-    await data.open()
-    job = Job(
-        topic="sharing toys",
-        age_group=AgeGroup.YOUNG,
-        seed=1,
-        providers=Providers(text="t"),
-        status=JobStatus.PROCESSING,
-        step=JobStep.GENERATING_IMAGES,
-    )
-    return data, await data.create_job(job)
+    return await open_with_drawing_job(tmp_path / "data")
 
 
 async def _turns(count: int = 20) -> None:

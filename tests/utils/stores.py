@@ -124,6 +124,25 @@ async def add_comic(
     return comic
 
 
+def drawing_job() -> Job:
+    """A job record (not stored) whose panels are being drawn."""
+    return Job(
+        topic="sharing toys",
+        age_group=AgeGroup.YOUNG,
+        seed=1,
+        providers=Providers(text="t"),
+        status=JobStatus.PROCESSING,
+        step=JobStep.GENERATING_IMAGES,
+    )
+
+
+async def open_with_drawing_job(data_dir: Path) -> tuple[DataManager, Job]:
+    """An opened store holding one job whose panels are being drawn."""
+    data = DataManager(data_dir)
+    await data.open()
+    return data, await data.create_job(drawing_job())
+
+
 async def add_unfinished_job(data: DataManager, *, text: str = "", failed: bool = False) -> Job:
     """A job waiting at scene review (or failed while drawing), with scenes but no comic."""
     job = Job(

@@ -21,6 +21,7 @@ from app.services.cast.references import ReferenceService, cast_in, panel_refere
 from app.services.drawing.drawing import draw_picture
 from app.services.drawing.submissions import SubmissionLog
 from app.services.finishing.finishing import Finisher
+from app.services.jobs.runner import billed
 from app.services.story.preparation import image_prompt
 from app.storage.data_manager import DataManager
 from config import Settings
@@ -104,7 +105,7 @@ class PanelReviser:
             job.image_intents.pop(revised.panel_id, None)
             move(job, JobStatus.COMPLETED, step=JobStep.COMPLETED)
 
-        await self._data.update_job(job_id, done)
+        await self._data.update_job(job_id, billed(done))
         self._finisher.prints.make_soon(comic.id)
 
     async def _redraw(self, job: Job, panel: Panel, change: PanelChange, number: int) -> PanelVersion:

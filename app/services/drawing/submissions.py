@@ -18,6 +18,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from app.models.records import ImageIntent, Job
+from app.services.jobs.runner import billed
 from app.storage.data_manager import DataManager
 
 
@@ -67,6 +68,6 @@ class SubmissionLog:
         # The job's lock orders the writes: when this one finds nothing left, the write that took
         # the change has already finished.
         with contextlib.suppress(_NothingLeft):  # update_job writes nothing when the change raises
-            await self._data.update_job(job_id, take)
+            await self._data.update_job(job_id, billed(take))
         if not unwritten and self._unwritten.get(job_id) is unwritten:
             del self._unwritten[job_id]

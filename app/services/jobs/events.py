@@ -15,6 +15,7 @@ from uuid import UUID
 from app.errors import LimitReached
 from app.models.records import Job
 from app.models.states import JobStatus
+from app.storage.job_feed import JobWrite
 
 # A watcher that falls this far behind only needs the newest state; older ones are dropped.
 _BACKLOG = 64
@@ -59,7 +60,7 @@ class Watch:
 
 
 class JobEvents:
-    """An in-process fan-out of job changes, fed by `DataManager` after every write."""
+    """An in-process fan-out of job changes to the clients watching them, fed by the store's `JobFeed`."""
 
     def __init__(self, per_job: int = 16, in_all: int = 256) -> None:
         self._per_job = per_job
@@ -67,8 +68,9 @@ class JobEvents:
         self._watchers: dict[UUID, set[Watch]] = {}
         self._count = 0
 
-    def publish(self, job: Job) -> None:
-        """Hand a freshly stored job to everyone watching it."""
+    def publish(self, write: JobWrite) -> None:
+        """A `JobFeed` subscriber: hand a freshly stored job to everyone watching it."""
+        job = write.job
         for watch in self._watchers.get(job.id, ()):
             if watch.queue.full():
                 watch.queue.get_nowait()

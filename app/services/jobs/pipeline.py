@@ -23,6 +23,7 @@ from app.services.drawing.drawing import draw_picture
 from app.services.drawing.revisions import PanelReviser
 from app.services.drawing.submissions import SubmissionLog
 from app.services.finishing.finishing import Finisher
+from app.services.jobs.runner import billed
 from app.services.story.preparation import PromptPreparer
 from app.services.story.preparation import scene_drafts as _drafts
 from app.services.story.preparation import story_brief as _brief
@@ -85,7 +86,7 @@ class Pipeline:
             job.scenes = [Scene(**draft.model_dump()) for draft in drafts]
             move(job, JobStatus.REQUIRES_ACTION, step=JobStep.SCENE_REVIEW)
 
-        await self._data.update_job(job_id, done)
+        await self._data.update_job(job_id, billed(done))
 
     async def rewrite_scenes(self, job_id: UUID) -> None:
         """Rewrite the scenes named in the pending feedback; every other scene stays as it was."""
@@ -110,7 +111,7 @@ class Pipeline:
             job.pending_feedback = []
             move(job, JobStatus.REQUIRES_ACTION, step=JobStep.SCENE_REVIEW)
 
-        await self._data.update_job(job_id, done)
+        await self._data.update_job(job_id, billed(done))
 
     async def draw_panels(self, job_id: UUID) -> None:
         """Write the image prompts in one call, draw the missing panels concurrently, save the comic."""
@@ -192,7 +193,7 @@ class Pipeline:
             job.image_intents.pop(scene.scene_id, None)
             job.progress = panel_progress(len(job.panels), job.panel_count)
 
-        await self._data.update_job(job.id, keep)
+        await self._data.update_job(job.id, billed(keep))
 
     async def _finish(self, job_id: UUID) -> None:
         job = await self._data.get_job(job_id)
@@ -216,7 +217,7 @@ class Pipeline:
             job.panels = comic.panels
             move(job, JobStatus.COMPLETED, step=JobStep.COMPLETED)
 
-        await self._data.update_job(job_id, done)
+        await self._data.update_job(job_id, billed(done))
         self._finisher.prints.make_soon(comic.id)  # the page and PDFs, after `completed`: see prints.py
 
     async def revise_panel(self, job_id: UUID) -> None:

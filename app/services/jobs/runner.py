@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 from uuid import UUID
 
@@ -37,7 +37,6 @@ class JobRunner:
 
     def __init__(self, data: DataManager) -> None:
         self._data = data
-        data.amenders.append(_add_usage)  # each write of a running step carries what the step cost so far
         self._tasks: dict[UUID, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()  # set while no step runs: background work (the PDFs) waits for it
         self._idle.set()
@@ -88,7 +87,8 @@ class JobRunner:
 
     async def _bill(self, job_id: UUID, usage: Usage) -> None:
         with contextlib.suppress(JobNotFound):  # deleted while its step ran
-            await self._data.update_job(job_id, lambda job: add_usage(job, usage))
+            # Through `billed` too: anything counted since `rest` was taken goes into the same write.
+            await self._data.update_job(job_id, billed(lambda job: add_usage(job, usage)))
 
     async def _step(self, job_id: UUID, work: Coroutine[Any, Any, None]) -> None:
         try:
@@ -115,7 +115,7 @@ class JobRunner:
             move(job, JobStatus.FAILED, error=message)
 
         try:
-            await self._data.update_job(job_id, mark)
+            await self._data.update_job(job_id, billed(mark))
         except JobNotFound:  # deleted while its step was running: nothing left to mark
             log.info("job %s: failed after it was deleted: %s", job_id, message)
 
@@ -127,11 +127,21 @@ class JobRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _add_usage(job: Job) -> None:
-    # Called inside the step's task (the meter is a context variable), for the job the step runs.
-    taken = take()
-    if taken is not None:
-        add_usage(job, taken)
+def billed(change: Callable[[Job], None]) -> Callable[[Job], None]:
+    """`change`, then what the current meter counted since it was last taken added to the job's usage.
+
+    A step passes its writes of its own job through this, so a state change and what the step has
+    cost so far are written, and seen, together. The meter is a context variable: outside a
+    metered step or preparation there is nothing to take, and the change is applied alone.
+    """
+
+    def apply(job: Job) -> None:
+        change(job)
+        taken = take()
+        if taken is not None:
+            add_usage(job, taken)
+
+    return apply
 
 
 def add_usage(job: Job, usage: Usage) -> None:

@@ -26,8 +26,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from app.models.records import Job
 from app.models.states import JobStatus, JobStep
+from app.storage.job_feed import JobWrite
 
 # What a scrape answers with: the text format generate_latest writes.
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -103,17 +103,13 @@ class Metrics:
             registry=self.registry,
         )
 
-    def job_stored(self, job: Job) -> None:
-        """A `DataManager` listener: observe the time spent in the status and step a write just left."""
-        # `transitions.move` adds a history entry stamped with the job's new `updated_at` exactly when
-        # the status or step changes (and `update_job` stamps other writes later): that is how a
-        # listener, told of every write, sees a transition without the store or the services knowing
-        # about metrics.
-        history = job.history
-        if len(history) < 2 or history[-1].at != job.updated_at:
+    def job_stored(self, write: JobWrite) -> None:
+        """A `JobFeed` subscriber: observe the time spent in the status and step a write just left."""
+        left, job = write.before, write.job
+        if left is None or left.since is None or not write.moved:
             return
-        left, entered = history[-2], history[-1]
-        seconds = (entered.at - left.at).total_seconds()
+        # `move` stamps `updated_at` with the moment the job left `left`.
+        seconds = (job.updated_at - left.since).total_seconds()
         self.step_seconds.labels(left.status.value, left.step.value).observe(seconds)
 
     def exposition(self) -> bytes:

@@ -27,7 +27,7 @@ from app.models.records import CastMember, Composition, Job, Scene
 from app.models.story import SceneDraft, check_prompt_ids
 from app.providers.composition import check_stagings, to_composition
 from app.providers.usage import metering, take
-from app.services.jobs.runner import add_usage
+from app.services.jobs.runner import add_usage, billed
 from app.storage.data_manager import DataManager
 from external_services import ProviderError, StoryBrief, TextModel
 from master_prompts import DEFAULT_STYLE, STYLES, ArtStyle, Staged, compose_image_prompt
@@ -150,7 +150,7 @@ class PromptPreparer:
             finally:
                 if (rest := take()) is not None:  # paid for, even when the reply was thrown away
                     with contextlib.suppress(JobNotFound):
-                        await asyncio.shield(self._data.update_job(job_id, lambda job: add_usage(job, rest)))
+                        await asyncio.shield(self._data.update_job(job_id, billed(lambda job: add_usage(job, rest))))
 
     async def _write(self, job: Job, digest: str) -> Job:
         style = STYLES[job.style or DEFAULT_STYLE]
@@ -171,4 +171,4 @@ class PromptPreparer:
             job.panel_compositions = compositions
             job.prompts_for = digest
 
-        return await self._data.update_job(job.id, keep)
+        return await self._data.update_job(job.id, billed(keep))

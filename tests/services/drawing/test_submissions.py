@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.models.records import Job
 from app.services.drawing.submissions import SubmissionLog
 from app.storage.data_manager import DataManager
+from app.storage.job_feed import JobWrite
 from tests.utils.stores import add_unfinished_job
 
 pytestmark = pytest.mark.anyio
@@ -19,8 +19,8 @@ async def test_ids_arriving_together_share_writes_and_all_are_stored(tmp_path: P
     data = DataManager(tmp_path)
     await data.open()
     job = await add_unfinished_job(data)
-    writes: list[Job] = []
-    data.listeners.append(writes.append)
+    writes: list[JobWrite] = []
+    data.feed.subscribe(writes.append)
     log = SubmissionLog(data)
 
     await asyncio.gather(*(log.remember(job.id, scene, f"request-{scene}") for scene in range(1, 7)))

@@ -8,6 +8,7 @@ from app.errors import LimitReached
 from app.models.records import Job, Providers
 from app.models.states import AgeGroup, JobStatus
 from app.services.jobs.events import JobEvents
+from app.storage.job_feed import JobWrite
 
 pytestmark = pytest.mark.anyio
 
@@ -41,8 +42,8 @@ async def test_a_watch_sees_the_job_then_its_changes_and_frees_its_place() -> No
 
     async def load(job_id: object) -> Job:
         # Changes published between subscribing and the first read are kept for the stream.
-        events.publish(job.model_copy(update={"progress": 40}))
-        events.publish(job.model_copy(update={"status": JobStatus.CANCELLED}))
+        events.publish(JobWrite(job.model_copy(update={"progress": 40}), None))
+        events.publish(JobWrite(job.model_copy(update={"status": JobStatus.CANCELLED}), None))
         return job
 
     async for update in watch.updates(load):

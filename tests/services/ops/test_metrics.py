@@ -4,6 +4,7 @@ observed on transitions, and providers metered by provider and operation."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from app.providers.word_list import WordListModerator
 from app.services.ops.metered import MeteredImages, MeteredModerator, MeteredText
 from app.services.ops.metrics import Metrics
 from app.storage.data_manager import DataManager
+from app.storage.job_feed import JobState, JobWrite
 from external_services import DrawnImage, ImageRequest, ProviderError, StoryBrief
 from tests.utils.factories import SCENE_DRAFT, preset_cast_member
 from tests.utils.metrics import sample
@@ -81,7 +83,7 @@ async def test_a_step_is_timed_when_the_job_leaves_it_and_only_then(tmp_path: Pa
     data = DataManager(tmp_path / "data")
     await data.open()
     metrics = _metrics(data)
-    data.listeners.append(metrics.job_stored)
+    data.feed.subscribe(metrics.job_stored)
     job = await add_unfinished_job(data)
     left = {"status": "requires_action", "step": "scene_review"}
 
@@ -97,6 +99,26 @@ async def test_a_step_is_timed_when_the_job_leaves_it_and_only_then(tmp_path: Pa
 
     await data.update_job(job.id, _touch)
     assert sample(_scrape(metrics), "fable_job_step_duration_seconds_count", **left) == 1
+
+
+def test_the_step_timer_reads_the_state_before_the_write_not_timestamps() -> None:
+    metrics = _metrics()
+    job = Job(topic="t", age_group="5-8", seed=1, providers={"text": "offline"})  # pending/generating_scenes
+    entered = job.created_at - timedelta(seconds=30)
+    job.record_state(job.updated_at)  # a last history entry stamped like the write: no move for all that
+    metrics.job_stored(JobWrite(job, JobState(job.status, job.step, entered)))
+    assert sample(_scrape(metrics), "fable_job_step_duration_seconds_count", status="pending") is None
+
+    left = JobState(JobStatus.REQUIRES_ACTION, JobStep.SCENE_REVIEW, entered)
+    metrics.job_stored(JobWrite(job, left))
+    text = _scrape(metrics)
+    labels = {"status": "requires_action", "step": "scene_review"}
+    assert sample(text, "fable_job_step_duration_seconds_count", **labels) == 1
+    assert sample(text, "fable_job_step_duration_seconds_sum", **labels) == pytest.approx(
+        (job.updated_at - entered).total_seconds()
+    )
+    metrics.job_stored(JobWrite(job, None))  # created: left nothing
+    assert sample(_scrape(metrics), "fable_job_step_duration_seconds_count", **labels) == 1
 
 
 async def test_a_failing_provider_counts_a_failure_and_its_time() -> None:

@@ -79,7 +79,7 @@ async def test_a_reply_for_scenes_that_changed_meanwhile_is_dropped_but_billed(t
     await asyncio.wait_for(writer.entered.wait(), 10)
     await _edit(data, job)  # behind the preparer's back: nobody called prepare_soon again
     billed = asyncio.Event()
-    data.listeners.append(lambda stored: billed.set() if stored.usage.llm_calls else None)
+    data.feed.subscribe(lambda write: billed.set() if write.job.usage.llm_calls else None)
     writer.gate.set()
     await asyncio.wait_for(billed.wait(), 10)
     stored = await data.get_job(job.id)
