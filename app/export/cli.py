@@ -83,15 +83,10 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
             )
             _report("storage", f"bucket {bucket}", report)
         if s3:
-            from app.export.s3_storage import S3Target, upload_to_s3
+            from app.export.s3_storage import upload_to_s3
+            from app.storage.s3_client import s3_target
 
-            target = S3Target(
-                endpoint_url=settings.s3_endpoint_url or "",
-                bucket=bucket,
-                region=settings.s3_region,
-                access_key_id=settings.s3_access_key_id or "",
-                secret_access_key=settings.s3_secret_access_key or "",
-            )
+            target = s3_target(settings, bucket)
             report = await upload_to_s3(folder / "storage" / bucket, target, progress=_Progress(sys.stderr))
             _report("s3", f"bucket {bucket} at {target.endpoint_url}", report)
     print(f"done in {time.perf_counter() - started:.1f} s")

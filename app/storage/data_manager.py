@@ -30,6 +30,7 @@ from app.models.states import JobStatus, JobStep
 from app.storage.export_store import ExportStore
 from app.storage.health import PlaceCheck, folder_health
 from app.storage.image_store import ImageStore
+from app.storage.images import Images
 from app.storage.job_index import JobHead, JobIndex
 from app.storage.json_store import JsonStore
 from app.storage.reference_store import ReferenceStore
@@ -65,13 +66,14 @@ class DataManager:
     # Set once by the package root (app/__init__.py), which may import both this layer and the export.
     table_export: ClassVar[TableExport | None] = None
 
-    def __init__(self, data_dir: Path | str) -> None:
+    def __init__(self, data_dir: Path | str, images: Images | None = None) -> None:
         data_dir = Path(data_dir)  # v2.0's documented use passes a str: DataManager("data")
         self.data_dir = data_dir
         self.jobs = JsonStore(data_dir / "jobs", Job, JobNotFound)
         self.comics = JsonStore(data_dir / "comics", Comic, ComicNotFound)
         self.characters = JsonStore(data_dir / "characters", Character, CharacterNotFound)
-        self.images = ImageStore(data_dir)
+        # The images folder unless a bucket is given (IMAGE_STORE=s3, opened by the caller).
+        self.images: Images = ImageStore(data_dir) if images is None else images
         self.references = ReferenceStore(data_dir, self.images)  # characters' reference pictures
         self.exports = ExportStore(data_dir)
         # id, created_at, status and step of every job: enough to filter and page the job list without
@@ -97,7 +99,9 @@ class DataManager:
         reported only once something reads it.
         """
         folders = (self.jobs.folder, self.comics.folder, self.characters.folder, self.references.records.folder)
-        for folder in (*folders, self.images.root):
+        if isinstance(self.images, ImageStore):
+            folders = (*folders, self.images.root)
+        for folder in folders:
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         self._index.rebuild(await self.jobs.scan(JobHead))
         await (self.comics.count_files() if check_comics_later else self.comics.count())
@@ -262,10 +266,10 @@ class DataManager:
     async def health(self) -> tuple[PlaceCheck, PlaceCheck]:
         """Whether the documents' place and the images' place can be used now."""
 
-        def check() -> tuple[PlaceCheck, PlaceCheck]:
-            return folder_health(self.data_dir, "DATA_DIR"), folder_health(self.images.root, "DATA_DIR/images")
-
-        return await asyncio.to_thread(check)
+        store, images = await asyncio.gather(
+            asyncio.to_thread(folder_health, self.data_dir, "DATA_DIR"), self.images.health()
+        )
+        return store, images
 
     async def usage(self) -> StorageUsage:
         """What is stored and how much room it takes."""

@@ -18,11 +18,16 @@ import contextlib
 import hashlib
 import mimetypes
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
+
+from app.errors import StorageUnavailable
+
+if TYPE_CHECKING:
+    from config import Settings
 
 # Codes S3 servers answer when the keys are unknown, wrong or not allowed on the bucket.
 REFUSED = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "403"}
@@ -44,7 +49,18 @@ class S3Target:
         return f"S3Target(endpoint_url={self.endpoint_url!r}, bucket={self.bucket!r}, region={self.region!r})"
 
 
-class S3Unusable(Exception):
+def s3_target(settings: Settings, bucket: str | None = None) -> S3Target:
+    """The S3 settings as one target (the export's upload may name another bucket)."""
+    return S3Target(
+        endpoint_url=settings.s3_endpoint_url or "",
+        bucket=bucket or settings.s3_bucket,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id or "",
+        secret_access_key=settings.s3_secret_access_key or "",
+    )
+
+
+class S3Unusable(StorageUnavailable):
     """The endpoint cannot be reached, refuses the keys or answers an error; the message is one line."""
 
 
