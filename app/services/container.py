@@ -40,6 +40,12 @@ async def open_image_store(settings: Settings) -> Images:
     return bucket
 
 
+async def check_image_store(settings: Settings) -> None:
+    """Open and close the image store: raises StorageUnavailable as `open_image_store` does."""
+    images = await open_image_store(settings)
+    await images.aclose()
+
+
 @dataclass
 class Services:
     """Everything a request or a CLI command needs, created once."""
