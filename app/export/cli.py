@@ -15,7 +15,7 @@ from uuid import UUID
 from app.errors import ExportFailed, FableError, InvalidRequest
 from app.export.bundle import write_bundle
 from app.export.database import apply_to_database, redact
-from app.export.tables import comic_tables, store_tables
+from app.export.tables import BUCKET_EXPORT, comic_tables, store_tables
 from app.export.uploads import UploadReport
 from app.storage.data_manager import DataManager
 from config import Settings
@@ -55,6 +55,8 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     if not (args.out or args.database_url or supabase or s3):
         raise InvalidRequest("say where the export goes: --out DIR and/or --database-url URL")
     bucket = _bucket(settings, supabase=supabase, s3=s3)
+    if settings.image_store == "s3":
+        raise InvalidRequest(BUCKET_EXPORT)
     started = time.perf_counter()
     data = DataManager(settings.data_dir)  # not opened: no start-up recovery while a server may be running
     if args.comic:

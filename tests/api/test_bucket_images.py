@@ -146,3 +146,9 @@ def test_serve_stops_with_one_clear_line_when_the_bucket_cannot_be_reached(data_
     assert "Traceback" not in result.stderr
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith(f"error: the S3 endpoint {nowhere} (bucket comics) cannot be reached"), result.stderr
+
+
+def test_the_export_says_it_reads_the_images_folder(bucket_client: TestClient) -> None:
+    response = bucket_client.post(f"{API}/export")
+    assert response.status_code == 422
+    assert "IMAGE_STORE=s3" in response.json()["detail"]
