@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values people leave in a copied `.env.example`; a key like these is treated as absent so that
@@ -119,8 +119,14 @@ class Settings(BaseSettings):
     supabase_key: str | None = None
     supabase_bucket: str = Field(default="comics", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
+    # Where the service keeps images, pages and PDFs: the images folder under DATA_DIR, or the S3
+    # bucket below. A switch of its own, not implied by S3_ENDPOINT_URL: those settings also name the
+    # export's upload target, and setting them for an upload must not move where new images go.
+    image_store: Literal["files", "s3"] = "files"
+
     # An S3-compatible bucket (AWS S3, Supabase Storage's S3 endpoint, R2, MinIO) that
-    # `python main.py export` also uploads to, when the endpoint is set.
+    # `python main.py export` also uploads to, when the endpoint is set; with IMAGE_STORE=s3, where
+    # the images live.
     s3_endpoint_url: str | None = None
     # S3's own rules, plus `_` (Supabase bucket names may hold it); never `.` or `..` (it names a folder too).
     s3_bucket: str = Field(default="comics", pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$")
@@ -164,7 +170,20 @@ class Settings(BaseSettings):
             return value.strip() or "us-east-1"
         return value
 
-    @field_validator("llm_provider", "image_provider", "pdf_paper", mode="before")
+    @model_validator(mode="after")
+    def _bucket_for_images(self) -> Settings:
+        # Said at start-up, by name: otherwise the first image written would fail far from the cause.
+        if self.image_store == "s3":
+            missing = [
+                name.upper()
+                for name in ("s3_endpoint_url", "s3_access_key_id", "s3_secret_access_key")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"IMAGE_STORE=s3 needs {', '.join(missing)} set")
+        return self
+
+    @field_validator("llm_provider", "image_provider", "pdf_paper", "image_store", mode="before")
     @classmethod
     def _lower_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

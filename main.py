@@ -16,12 +16,12 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from app.errors import FableError, FolderBusy
+from app.errors import FableError, FolderBusy, StorageUnavailable
 from app.export.cli import add_export_command, run_export_command
 from app.models.records import CharacterChoice, Comic, Job
 from app.models.schemas import JobStatusResponse
 from app.models.states import AgeGroup, JobStatus
-from app.services.container import Services
+from app.services.container import Services, check_image_store
 from app.services.ops.doctor_cli import add_doctor_command, run_doctor_command
 from app.storage import folder_lock
 from app.storage.data_manager import DataManager
@@ -76,6 +76,11 @@ def _serve(args: argparse.Namespace) -> int:
         folder_lock.hold(settings.data_dir, "serve", url=_local_url(host, port))  # held until the process exits
     except FolderBusy as busy:
         print(f"error: {busy}", file=sys.stderr)
+        return 1
+    try:  # also before the port is bound: a bucket that cannot be used is said in one line, not a traceback
+        asyncio.run(check_image_store(settings))
+    except StorageUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.reload:  # the app runs in worker processes that this one restarts on each change
         folder_lock.lend_to_children()

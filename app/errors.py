@@ -96,6 +96,10 @@ class ExportFailed(FableError):
     """An export could not be applied to a database or uploaded to storage."""
 
 
+class StorageUnavailable(FableError):
+    """The bucket holding the images cannot be reached or refuses the requests (the message says which)."""
+
+
 class FolderBusy(FableError):
     """Another process holds the data folder; the message names it (pid, what it runs, where it serves)."""
 

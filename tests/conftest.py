@@ -32,11 +32,21 @@ _FAL_PORT = _free_port()
 os.environ["FAL_QUEUE_RUN_HOST"] = f"127.0.0.1:{_FAL_PORT}"
 os.environ["SSL_CERT_FILE"] = str(_CA_PEM)
 # Keys from the developer's shell must not switch the offline tests to real providers.
-for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "FAL_KEY", "FAL_AI_API_KEY", "LLM_PROVIDER", "IMAGE_PROVIDER"):
+# Nor may a shell's IMAGE_STORE=s3 move the file store's tests into a bucket.
+for _name in (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "FAL_KEY",
+    "FAL_AI_API_KEY",
+    "LLM_PROVIDER",
+    "IMAGE_PROVIDER",
+    "IMAGE_STORE",
+):
     os.environ.pop(_name, None)
 
 from config import DEFAULT_ALLOWED_HOSTS, Settings  # noqa: E402 - after the environment above is settled
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
+from tests.utils.s3 import MotoS3  # noqa: E402
 
 MakeSettings = Callable[..., Settings]
 
@@ -67,6 +77,20 @@ def make_settings(data_dir: Path) -> MakeSettings:
         return Settings(_env_file=None, **values)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[MotoS3]:
+    """moto's S3 server on 127.0.0.1, shared by a module's tests."""
+    with MotoS3() as server:
+        yield server
+
+
+@pytest.fixture
+def s3(s3_server: MotoS3) -> MotoS3:
+    """The S3 server with no bucket or object left from an earlier test."""
+    s3_server.reset()
+    return s3_server
 
 
 @pytest.fixture

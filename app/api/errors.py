@@ -21,6 +21,7 @@ from app.errors import (
     InvalidState,
     LimitReached,
     NotFound,
+    StorageUnavailable,
     TooLarge,
     UnsafeContent,
     UnsupportedImageType,
@@ -39,6 +40,7 @@ STATUS_FOR: tuple[tuple[type[FableError], int], ...] = (
     (LimitReached, 429),
     (UnsupportedImageType, 415),
     (TooLarge, 413),
+    (StorageUnavailable, 503),  # the bucket's trouble, not the request's: retrying later may work
 )
 
 

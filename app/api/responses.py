@@ -13,6 +13,7 @@ _MEANING = {
     415: "The body is not of a type this route accepts",
     422: "The request body or a parameter is invalid",
     429: "Too many of these are open at once; retry once some have ended",
+    503: "The bucket holding the images cannot be reached now (IMAGE_STORE=s3); retry later",
 }
 
 

@@ -17,7 +17,7 @@ from app.export.bundle import write_bundle
 from app.export.database import apply_to_database, redact
 from app.export.uploads import UploadReport
 from app.storage.data_manager import DataManager
-from app.storage.relational.tables import comic_tables, store_tables
+from app.storage.relational.tables import BUCKET_EXPORT, comic_tables, store_tables
 from config import Settings
 
 
@@ -55,6 +55,8 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     if not (args.out or args.database_url or supabase or s3):
         raise InvalidRequest("say where the export goes: --out DIR and/or --database-url URL")
     bucket = _bucket(settings, supabase=supabase, s3=s3)
+    if settings.image_store == "s3":
+        raise InvalidRequest(BUCKET_EXPORT)
     started = time.perf_counter()
     data = DataManager(settings.data_dir)  # not opened: no start-up recovery while a server may be running
     if args.comic:
@@ -83,15 +85,10 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
             )
             _report("storage", f"bucket {bucket}", report)
         if s3:
-            from app.export.s3_storage import S3Target, upload_to_s3
+            from app.export.s3_storage import upload_to_s3
+            from app.storage.s3_client import s3_target
 
-            target = S3Target(
-                endpoint_url=settings.s3_endpoint_url or "",
-                bucket=bucket,
-                region=settings.s3_region,
-                access_key_id=settings.s3_access_key_id or "",
-                secret_access_key=settings.s3_secret_access_key or "",
-            )
+            target = s3_target(settings, bucket)
             report = await upload_to_s3(folder / "storage" / bucket, target, progress=_Progress(sys.stderr))
             _report("s3", f"bucket {bucket} at {target.endpoint_url}", report)
     print(f"done in {time.perf_counter() - started:.1f} s")

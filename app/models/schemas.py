@@ -411,7 +411,9 @@ class StorageHealth(BaseModel):
 class PlaceHealth(BaseModel):
     """One place the service keeps data: which kind it is and whether it can be used now."""
 
-    kind: Literal["files"] = Field(description="`files`: a folder under DATA_DIR", examples=["files"])
+    kind: Literal["files", "s3"] = Field(
+        description="`files`: a folder under DATA_DIR; `s3`: the S3 bucket of IMAGE_STORE=s3", examples=["files"]
+    )
     ok: bool = Field(description="whether it is there and can be written", examples=[True])
     problem: str | None = Field(
         default=None, description="why not, when `ok` is false", examples=["DATA_DIR/images is missing"]

@@ -20,10 +20,30 @@ from app.services.ops.metered import MeteredImages, MeteredModerator, MeteredTex
 from app.services.ops.metrics import Metrics
 from app.services.ops.warm_up import start_warm_up
 from app.storage import folder_lock
+from app.storage.bucket import BucketImageStore
 from app.storage.data_manager import DataManager
 from app.storage.folder_lock import FolderLock
+from app.storage.image_store import ImageStore
+from app.storage.images import Images
+from app.storage.s3_client import s3_target
 from config import Settings
 from external_services import ImageModel, TextModel, build_image_model, build_text_model
+
+
+async def open_image_store(settings: Settings) -> Images:
+    """The images folder, or with IMAGE_STORE=s3 the bucket, opened; raises StorageUnavailable, in one
+    line naming the endpoint and the bucket, when the bucket cannot be used."""
+    if settings.image_store == "files":
+        return ImageStore(settings.data_dir)
+    bucket = BucketImageStore(s3_target(settings))
+    await bucket.open()
+    return bucket
+
+
+async def check_image_store(settings: Settings) -> None:
+    """Open and close the image store: raises StorageUnavailable as `open_image_store` does."""
+    images = await open_image_store(settings)
+    await images.aclose()
 
 
 @dataclass
@@ -60,8 +80,13 @@ class Services:
 
     @classmethod
     async def _start(cls, settings: Settings, lock: FolderLock) -> Services:
-        data = DataManager(settings.data_dir)
-        jobs = await data.open(check_comics_later=True)  # serving starts while the comics are checked
+        images = await open_image_store(settings)
+        try:
+            data = DataManager(settings.data_dir, images)
+            jobs = await data.open(check_comics_later=True)
+        except BaseException:
+            await images.aclose()
+            raise  # serving starts while the comics are checked
         text, images = build_text_model(settings), build_image_model(settings)
         moderator = build_moderator(settings)
         metrics = Metrics(data.job_counts, settings.instance_id)
@@ -112,4 +137,5 @@ class Services:
         await self.text.aclose()
         await self.images.aclose()
         await self.moderator.aclose()
+        await self.data.images.aclose()  # after every job and render that could still write an image
         await asyncio.to_thread(self.lock.release)  # last: every job's writes have stopped

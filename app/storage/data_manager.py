@@ -28,6 +28,7 @@ from app.models.states import JobStatus, JobStep
 from app.storage.export_store import ExportStore
 from app.storage.health import PlaceCheck, folder_health
 from app.storage.image_store import ImageStore
+from app.storage.images import Images
 from app.storage.job_feed import JobFeed
 from app.storage.job_store import JobStore
 from app.storage.json_store import JsonStore
@@ -58,7 +59,7 @@ class DataManager:
     documented use call.
     """
 
-    def __init__(self, data_dir: Path | str) -> None:
+    def __init__(self, data_dir: Path | str, images: Images | None = None) -> None:
         data_dir = Path(data_dir)  # v2.0's documented use passes a str: DataManager("data")
         self.data_dir = data_dir
         self.feed = JobFeed()  # subscribe here to hear of every stored job write
@@ -66,7 +67,8 @@ class DataManager:
         self.jobs = self.job_store.documents  # the job documents themselves, for the export and the stats
         self.comics = JsonStore(data_dir / "comics", Comic, ComicNotFound)
         self.characters = JsonStore(data_dir / "characters", Character, CharacterNotFound)
-        self.images = ImageStore(data_dir)
+        # The images folder unless a bucket is given (IMAGE_STORE=s3, opened by the caller).
+        self.images: Images = ImageStore(data_dir) if images is None else images
         self.references = ReferenceStore(data_dir, self.images)  # characters' reference pictures
         self.exports = ExportStore(data_dir)
         self._checking: asyncio.Task[None] | None = None  # see open(check_comics_later=True)
@@ -82,7 +84,9 @@ class DataManager:
         reported only once something reads it.
         """
         folders = (self.jobs.folder, self.comics.folder, self.characters.folder, self.references.records.folder)
-        for folder in (*folders, self.images.root):
+        if isinstance(self.images, ImageStore):
+            folders = (*folders, self.images.root)
+        for folder in folders:
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         await self.job_store.open()
         await (self.comics.count_files() if check_comics_later else self.comics.count())
@@ -196,10 +200,10 @@ class DataManager:
     async def health(self) -> tuple[PlaceCheck, PlaceCheck]:
         """Whether the documents' place and the images' place can be used now."""
 
-        def check() -> tuple[PlaceCheck, PlaceCheck]:
-            return folder_health(self.data_dir, "DATA_DIR"), folder_health(self.images.root, "DATA_DIR/images")
-
-        return await asyncio.to_thread(check)
+        store, images = await asyncio.gather(
+            asyncio.to_thread(folder_health, self.data_dir, "DATA_DIR"), self.images.health()
+        )
+        return store, images
 
     async def usage(self) -> StorageUsage:
         """What is stored and how much room it takes."""

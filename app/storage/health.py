@@ -14,9 +14,9 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class PlaceCheck:
-    """One place data is kept: its kind (`files`) and what is wrong with it, None when nothing."""
+    """One place data is kept: its kind (`files`, `s3`) and what is wrong with it, None when nothing."""
 
-    kind: Literal["files"]
+    kind: Literal["files", "s3"]
     problem: str | None = None
 
 

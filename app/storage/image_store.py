@@ -5,31 +5,31 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import re
+import os
 import shutil
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from uuid import UUID
 
 from PIL import Image
 
 from app.errors import InvalidImage, MediaNotFound
+from app.storage.health import PlaceCheck, folder_health
+from app.storage.image_keys import IMAGES, comic_prefix, finished_key, is_panel_file, panel_key, reference_key
+from app.storage.images import StoredMedia
+from app.storage.s3_client import content_type_of
 from app.storage.tally import Tally, size_or_none, tree_usage
 from app.storage.tree_scan import cached_tree_usage
 from app.storage.write_threads import in_write_thread
 from utils import atomic_write_bytes
 
-# What finishing a comic writes next to its panels.
-_FINISHED_NAME = re.compile(r"panel-\d{1,3}\.lettered\.png|page\.png|comic-(a4|letter)\.pdf")
-_SLUG = re.compile(r"[a-z][a-z0-9_]{1,39}")  # character types and style names: safe as path parts
-# A panel's picture in any version, and its lettered copy: what the storage stats call the panels.
-# Reference pictures are named after styles (slugs), which cannot hold the hyphen.
-_PANEL_FILE = re.compile(r"panel-\d{1,3}(?:\.v\d{1,6})?(?:\.lettered)?\.(?:png|jpg|webp)")
 _FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
 # A decompression bomb is a hostile image; Pillow only warns below twice its limit, so be strict.
 _MAX_PIXELS = 40_000_000
+_CHUNK = 256 * 1024  # what /media sends at a time: a page or PDF is a few MB, a panel under one
 
 
 @dataclass(frozen=True)
@@ -89,18 +89,21 @@ class ImageStore:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
-        self.root = self.data_dir / "images"
+        self.root = self.data_dir / IMAGES
         self._tally = Tally()
         self._panels = Tally()  # the part of `_tally` that `is_panel_file` accepts
         self._counting: asyncio.Future[None] | None = None  # the walk of `count`, once started
 
     def comic_folder(self, comic_id: UUID) -> Path:
         """The folder holding one comic's images."""
-        return self.root / "comics" / str(UUID(str(comic_id)))
+        return self.root / comic_prefix(comic_id)
+
+    def _at(self, key: str) -> Path:
+        return self.root / key
 
     async def save_panel(self, comic_id: UUID, panel_id: int, data: bytes, info: ImageInfo) -> str:
         """Store a panel image; returns its path relative to DATA_DIR (POSIX)."""
-        path = self.comic_folder(comic_id) / f"panel-{int(panel_id)}.{info.extension}"
+        path = self._at(panel_key(comic_id, panel_id, info.extension))
         await self._change(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
 
@@ -108,28 +111,18 @@ class ImageStore:
         self, comic_id: UUID, panel_id: int, version: int, data: bytes, info: ImageInfo
     ) -> str:
         """Store a redrawn panel as `panel-<n>.v<k>.<ext>` beside the first one; returns its relative path."""
-        path = self.comic_folder(comic_id) / f"panel-{int(panel_id)}.v{int(version)}.{info.extension}"
+        path = self._at(panel_key(comic_id, panel_id, info.extension, version))
         await self._change(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
 
-    def character_folder(self, character_type: str) -> Path:
-        """The folder holding one character's reference pictures (`images/characters/<type>/`)."""
-        if not _SLUG.fullmatch(character_type):
-            raise ValueError(f"not a character type: {character_type!r}")
-        return self.root / "characters" / character_type
-
     async def save_reference(self, character_type: str, style: str, version: int, data: bytes, info: ImageInfo) -> str:
         """Store a character's reference picture as `<style>.v<k>.<ext>`; returns its relative path."""
-        if not _SLUG.fullmatch(style):
-            raise ValueError(f"not a style name: {style!r}")
-        path = self.character_folder(character_type) / f"{style}.v{int(version)}.{info.extension}"
+        path = self._at(reference_key(character_type, style, version, info.extension))
         await self._change(self._store, path, data)
         return path.relative_to(self.data_dir).as_posix()
 
     def _finished(self, comic_id: UUID, name: str) -> Path:
-        if not _FINISHED_NAME.fullmatch(name):
-            raise ValueError(f"not a finished-file name: {name!r}")
-        return self.comic_folder(comic_id) / name
+        return self._at(finished_key(comic_id, name))
 
     def finished_path(self, comic_id: UUID, name: str) -> str:
         """Where a finished file of a comic is kept, relative to DATA_DIR (POSIX), whether it exists or not."""
@@ -148,6 +141,35 @@ class ImageStore:
     async def read(self, relative: str) -> bytes:
         """The bytes of a stored file, by its path relative to DATA_DIR (see `resolve`)."""
         return await asyncio.to_thread(lambda: self.resolve(relative).read_bytes())
+
+    async def exists(self, relative: str) -> bool:
+        """Whether a stored path names an image that is there."""
+        try:
+            await self.locate(relative)
+        except MediaNotFound:
+            return False
+        return True
+
+    async def media(self, relative: str) -> StoredMedia:
+        """A stored file on its way to a client, opened now so that a missing one raises MediaNotFound here."""
+        path = await self.locate(relative)
+        try:
+            handle = await asyncio.to_thread(path.open, "rb")
+        except OSError:  # deleted since `locate` looked
+            raise MediaNotFound("no such file") from None
+        size = await asyncio.to_thread(lambda: os.fstat(handle.fileno()).st_size)
+        return StoredMedia(content_type_of(path.name), size, _chunks_of(handle))
+
+    async def health(self) -> PlaceCheck:
+        """Whether the images folder is there and writable."""
+        return await asyncio.to_thread(folder_health, self.root, "DATA_DIR/images")
+
+    async def aclose(self) -> None:
+        """Nothing to close: files are opened per read or write."""
+
+    async def has_comic(self, comic_id: UUID) -> bool:
+        """Whether any image of the comic is stored (false once it is deleted)."""
+        return await asyncio.to_thread(self.comic_folder(comic_id).is_dir)
 
     async def _change(self, function: Callable[..., None], *args: object) -> None:
         """Run a write or delete in a writer thread, once the start-up walk (if it is running) has ended."""
@@ -232,6 +254,12 @@ class ImageStore:
         return self._panels.totals()
 
 
-def is_panel_file(name: str) -> bool:
-    """Whether a file name is a panel's picture (any version) or its lettered copy."""
-    return _PANEL_FILE.fullmatch(name) is not None
+async def _chunks_of(handle: BinaryIO) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await asyncio.to_thread(handle.read, _CHUNK):
+            yield chunk
+    finally:
+        await asyncio.to_thread(handle.close)
+
+
+__all__ = ["ImageInfo", "ImageStore", "is_panel_file", "probe_image"]

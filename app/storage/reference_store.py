@@ -1,7 +1,7 @@
 """The character references' records (`DATA_DIR/references/<character_type>.json`) and their pictures.
 
-The pictures go through `ImageStore` (`images/characters/<type>/<style>.v<k>.<ext>`), so they are
-counted with every other image and served by `/media`; the record of each character lists them.
+The pictures go through the image store, a folder or a bucket (`images/characters/<type>/<style>.v<k>.<ext>`),
+so they are counted with every other image and served by `/media`; the record of each character lists them.
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from pathlib import Path
 
 from app.errors import CharacterNotFound
 from app.models.references import CharacterReferences
-from app.storage.image_store import ImageInfo, ImageStore
+from app.storage.image_store import ImageInfo
+from app.storage.images import Images
 from app.storage.json_store import JsonStore
 
 
 class ReferenceStore:
     """Reads and changes the reference records; stores and reads their pictures."""
 
-    def __init__(self, data_dir: Path, images: ImageStore) -> None:
+    def __init__(self, data_dir: Path, images: Images) -> None:
         self.records = JsonStore(data_dir / "references", CharacterReferences, CharacterNotFound)
         self._images = images
 

@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,18 +25,6 @@ from main import _parser
 from tests.utils.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoS3
 from tests.utils.server import free_port, run_export
 from tests.utils.stores import add_finished_files, fill_store
-
-
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[MotoS3]:
-    with MotoS3() as server:
-        yield server
-
-
-@pytest.fixture
-def s3(s3_server: MotoS3) -> MotoS3:
-    s3_server.reset()
-    return s3_server
 
 
 @pytest.fixture

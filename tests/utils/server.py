@@ -50,6 +50,7 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
         S3_ENDPOINT_URL="",  # a developer's `.env` naming a bucket must not turn every export into an upload
+        IMAGE_STORE="files",  # nor move the images of a test's service into it
     )
     env.update(overrides)
     return env

@@ -20,16 +20,16 @@ from app.models.records import Comic, Composition, Panel, Scene
 from app.rendering.tasks import letter_panel
 from app.services.finishing.cpu_pool import CpuPool
 from app.services.finishing.prints import ComicPrints
-from app.storage.image_store import ImageStore
+from app.storage.images import Images
 from config import Settings
 
 log = logging.getLogger("fable.jobs")
 
 
 class Finisher:
-    """Makes the finished files of a comic; only `ImageStore` touches the disk."""
+    """Makes the finished files of a comic; only the image store touches the disk or the bucket."""
 
-    def __init__(self, images: ImageStore, settings: Settings, pool: CpuPool, prints: ComicPrints) -> None:
+    def __init__(self, images: Images, settings: Settings, pool: CpuPool, prints: ComicPrints) -> None:
         self._images = images
         self._settings = settings
         self._pool = pool

@@ -15,7 +15,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import get_args
 from uuid import UUID
 
@@ -27,6 +26,7 @@ from app.rendering.tasks import page_png, pdf_from_page
 from app.services.finishing.cpu_pool import CpuPool
 from app.storage.critical import KeyedLocks
 from app.storage.data_manager import DataManager
+from app.storage.images import StoredMedia
 
 log = logging.getLogger("fable.jobs")
 
@@ -102,24 +102,24 @@ class ComicPrints:
                 await self._idle()
                 await self.ensure(comic_id, name)
 
-    async def ensure_all(self, comic_id: UUID) -> dict[str, Path]:
-        """File name -> the comic's page and PDF files, making any that is missing; raises ComicNotFound."""
+    async def ensure_all(self, comic_id: UUID) -> dict[str, str]:
+        """File name -> the stored path of the comic's page and PDFs, making any that is missing;
+        raises ComicNotFound."""
         names = (PAGE, *map(pdf_name, PAPERS))
         return {name: await self.ensure(comic_id, name) for name in names}
 
-    async def ensure(self, comic_id: UUID, name: str) -> Path:
-        """The comic's page or PDF (`name`), made first if missing; raises ComicNotFound or MediaNotFound."""
+    async def ensure(self, comic_id: UUID, name: str) -> str:
+        """The stored path of the comic's page or PDF (`name`), made first if missing; raises ComicNotFound
+        or MediaNotFound."""
         async with self._lock(comic_id):
             return await self._ensure(comic_id, name)
 
-    async def _ensure(self, comic_id: UUID, name: str) -> Path:
+    async def _ensure(self, comic_id: UUID, name: str) -> str:
         # Called under the comic's lock.
         images = self._data.images
         relative = images.finished_path(comic_id, name)
-        try:
-            return await images.locate(relative)
-        except MediaNotFound:
-            pass  # not made yet, or invalidated: make it now
+        if await images.exists(relative):
+            return relative  # else not made yet, or invalidated: make it now
         comic = await self._data.get_comic(comic_id)
         if _named(comic, name) != relative:
             raise MediaNotFound("no such file")  # a comic finished before these files existed
@@ -133,24 +133,26 @@ class ComicPrints:
                 data = await self._pool.run(pdf_from_page, page, page_text(comic), _PAPER_OF[name])
         except (OSError, ValueError) as exc:  # a stored picture was damaged (Pillow's errors are these)
             raise CorruptDocument(f"a stored picture of comic {comic_id} cannot be read: {exc}") from exc
-        if not await asyncio.to_thread(images.comic_folder(comic_id).is_dir):
+        if not await images.has_comic(comic_id):
             raise MediaNotFound("no such file")  # the comic was deleted meanwhile
         await images.save_finished(comic_id, name, data)
         log.info("comic %s: %s made", comic_id, name)
-        return await images.locate(relative)
+        return relative
 
-    async def locate(self, relative: str) -> Path:
-        """The file of a media path; a finished comic's page or PDF not made yet is made first (MediaNotFound)."""
+    async def media(self, relative: str) -> StoredMedia:
+        """A stored file by its media path; a finished comic's page or PDF not made yet is made first
+        (MediaNotFound)."""
         try:
-            return await self._data.images.locate(relative)
+            return await self._data.images.media(relative)
         except MediaNotFound:
             match = _PRINT_PATH.fullmatch(relative)
             if match is None:
                 raise
         try:
-            return await self.ensure(UUID(match["comic"]), match["name"])
+            made = await self.ensure(UUID(match["comic"]), match["name"])
         except (ValueError, ComicNotFound):
             raise MediaNotFound("no such file") from None
+        return await self._data.images.media(made)
 
     async def aclose(self) -> None:
         """Stop the background work (a missing file is made when next asked for)."""

@@ -24,7 +24,11 @@ def add_doctor_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_doctor_command(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
-    """Run `doctor`; returns the exit status (0 clean, 1 problems)."""
+    """Run `doctor`; returns the exit status (0 clean, 1 problems, 2 cannot check)."""
+    if settings.image_store == "s3":
+        # It compares records with the files of the images folder; a bucket's objects are not read yet.
+        sys.stderr.write("error: doctor checks the images folder; with IMAGE_STORE=s3 it has nothing to compare\n")
+        return 2
     report = examine(settings.data_dir)
     out.write(json.dumps(as_json(report), indent=2) + "\n" if args.json else render(report))
     return 0 if report.ok else 1

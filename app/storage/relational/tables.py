@@ -19,8 +19,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
-from app.errors import CorruptDocument, JobNotFound, MediaNotFound
+from app.errors import CorruptDocument, InvalidRequest, JobNotFound, MediaNotFound
 from app.models.records import Character, Comic, Job
+from app.storage.image_store import ImageStore
 from app.storage.relational.rows import Row, character_row, comic_row, image_row, job_row, panel_row, scene_row
 from app.storage.relational.schema import TABLES, schema_sql
 from master_prompts import PRESET_CHARACTERS
@@ -31,6 +32,10 @@ if TYPE_CHECKING:  # the DataManager builds these tables for v2.0's export calls
 log = logging.getLogger(__name__)
 
 DEFAULT_BUCKET = "comics"
+BUCKET_EXPORT = (
+    "with IMAGE_STORE=s3 the export does not carry images: they are already objects in the bucket under the"
+    " export's keys; export the folder store before switching, or load the tables with IMAGE_STORE=files"
+)
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
 
 
@@ -77,7 +82,7 @@ def preset_characters() -> list[Character]:
 def store_tables(data: DataManager, bucket: str = DEFAULT_BUCKET) -> ExportTables:
     """Every job, finished comic and library character as rows; blocking (it reads every document)."""
     jobs, comics, custom = data.jobs.read_all(), data.comics.read_all(), data.characters.read_all()
-    return build_tables(jobs, comics, custom, images=data.images, bucket=bucket)
+    return build_tables(jobs, comics, custom, images=image_files(data), bucket=bucket)
 
 
 def comic_tables(data: DataManager, comic_id: UUID, bucket: str = DEFAULT_BUCKET) -> ExportTables:
@@ -87,7 +92,18 @@ def comic_tables(data: DataManager, comic_id: UUID, bucket: str = DEFAULT_BUCKET
     with contextlib.suppress(JobNotFound, CorruptDocument):  # then job_id is NULL, and reported
         jobs.append(data.jobs.read(str(comic.job_id)))
     custom = data.characters.read_all()
-    return build_tables(jobs, [comic], custom, images=data.images, bucket=bucket, cast_only=True)
+    return build_tables(jobs, [comic], custom, images=image_files(data), bucket=bucket, cast_only=True)
+
+
+def image_files(data: DataManager) -> ImageResolver:
+    """The images folder the export copies from; raises InvalidRequest when the images are in a bucket.
+
+    The export moves a file store up; a bucket's objects already have the export's keys, so copying
+    them out and back in would only cost time (see README "Where images live").
+    """
+    if not isinstance(data.images, ImageStore):
+        raise InvalidRequest(BUCKET_EXPORT)
+    return data.images
 
 
 def build_tables(
