@@ -23,6 +23,7 @@ from app.errors import MediaNotFound, StorageUnavailable
 from app.storage.health import PlaceCheck
 from app.storage.image_keys import (
     comic_prefix,
+    content_type_of,
     finished_key,
     is_panel_file,
     key_of,
@@ -35,7 +36,6 @@ from app.storage.images import StoredMedia
 from app.storage.s3_client import (
     MISSING_OBJECT,
     S3Target,
-    content_type_of,
     described,
     ensure_bucket,
     error_code,

@@ -9,6 +9,7 @@ export and a bucket filled by a live service agree, and records need no rewritin
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from uuid import UUID
 
@@ -72,3 +73,8 @@ def key_of(relative: str) -> str:
 def is_panel_file(name: str) -> bool:
     """Whether a file name is a panel's picture (any version) or its lettered copy."""
     return _PANEL_FILE.fullmatch(name) is not None
+
+
+def content_type_of(name: str) -> str:
+    """The media type a stored file's name implies."""
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"

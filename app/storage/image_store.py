@@ -18,9 +18,16 @@ from PIL import Image
 
 from app.errors import InvalidImage, MediaNotFound
 from app.storage.health import PlaceCheck, folder_health
-from app.storage.image_keys import IMAGES, comic_prefix, finished_key, is_panel_file, panel_key, reference_key
+from app.storage.image_keys import (
+    IMAGES,
+    comic_prefix,
+    content_type_of,
+    finished_key,
+    is_panel_file,
+    panel_key,
+    reference_key,
+)
 from app.storage.images import StoredMedia
-from app.storage.s3_client import content_type_of
 from app.storage.tally import Tally, size_or_none, tree_usage
 from app.storage.tree_scan import cached_tree_usage
 from app.storage.write_threads import in_write_thread

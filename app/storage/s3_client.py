@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import mimetypes
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.errors import StorageUnavailable
+from app.storage.image_keys import content_type_of
 
 if TYPE_CHECKING:
     from config import Settings
@@ -123,11 +123,6 @@ async def put_bytes(client: Any, bucket: str, key: str, data: bytes, *, cache_co
         ContentType=content_type_of(key),
         CacheControl=cache_control,
     )
-
-
-def content_type_of(name: str) -> str:
-    """The media type a stored file's name implies."""
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def described(target: S3Target, exc: ClientError | BotoCoreError) -> S3Unusable:
