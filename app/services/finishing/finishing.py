@@ -44,10 +44,16 @@ class Finisher:
         """
         if raw is None:
             raw = await self._images.read(panel.image_path)
+        path = await self.letter_picture(comic_id, panel.panel_id, scene, composition, raw)
+        return panel.model_copy(update={"lettered_path": path})
+
+    async def letter_picture(
+        self, comic_id: UUID, panel_id: int, scene: Scene | None, composition: Composition, raw: bytes
+    ) -> str:
+        """Letter the picture `raw` of panel `panel_id` and store the copy; returns the copy's path."""
         title, dialogue = (scene.title, scene.dialogue) if scene else ("", "")
         data = await self._pool.run(letter_panel, raw, title, dialogue, composition)
-        path = await self._images.save_finished(comic_id, f"panel-{panel.panel_id}.lettered.png", data)
-        return panel.model_copy(update={"lettered_path": path})
+        return await self._images.save_finished(comic_id, f"panel-{panel_id}.lettered.png", data)
 
     async def finish(self, comic: Comic, redo: Collection[int] = ()) -> Comic:
         """Letter the panels in `redo` and any not lettered yet, and point at the page and PDFs to come.

@@ -19,7 +19,7 @@ from app.models.transitions import move
 from app.models.workflow import panel_progress
 from app.providers.moderation import Moderator
 from app.services.cast.references import ReferenceService, cast_in, panel_references
-from app.services.drawing.drawing import draw_picture
+from app.services.drawing.drawing import fetch_picture, picture_record
 from app.services.drawing.revisions import PanelReviser
 from app.services.drawing.submissions import SubmissionLog
 from app.services.finishing.finishing import Finisher
@@ -174,17 +174,29 @@ class Pipeline:
         if request.unconfirmed is not None:  # the provider may first wait for a lost request to show up
             budget += max(0.0, budget - (utcnow() - request.unconfirmed.at).total_seconds())
         async with limit:
-            picture, data = await draw_picture(
-                self._images,
-                request,
-                budget,
-                lambda data, info: self._data.images.save_panel(job.comic_id, scene.scene_id, data, info),
-            )
+            image, info = await fetch_picture(self._images, request, budget)
         composition = job.panel_compositions.get(scene.scene_id)
-        panel = Panel(panel_id=scene.scene_id, scene_id=scene.scene_id, composition=composition, **picture.model_dump())
-        # Lettered now, while other panels are still being drawn: the last one is all that is left at the end.
         staging = composition or Composition.in_cast_order([m.name for m in job.characters])
-        panel = await self._finisher.letter(job.comic_id, panel, scene, staging, data)
+        # Stored and lettered at once, neither waiting for the other, while other panels are still
+        # being drawn: the last panel's two are all that is left at the end. The job records the
+        # panel (and forgets its request id) only once both are on disk.
+        stored, lettered = await asyncio.gather(
+            self._data.images.save_panel(job.comic_id, scene.scene_id, image.data, info),
+            self._finisher.letter_picture(job.comic_id, scene.scene_id, scene, staging, image.data),
+            return_exceptions=True,
+        )
+        if isinstance(stored, BaseException):
+            raise stored
+        if isinstance(lettered, BaseException):
+            raise lettered
+        picture = picture_record(self._images, request, image, info, stored)
+        panel = Panel(
+            panel_id=scene.scene_id,
+            scene_id=scene.scene_id,
+            composition=composition,
+            lettered_path=lettered,
+            **picture.model_dump(),
+        )
 
         def keep(job: Job) -> None:
             others = [p for p in job.panels if p.panel_id != panel.panel_id]
