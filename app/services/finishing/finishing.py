@@ -1,11 +1,11 @@
 """Finishing a comic: letter its panels; the page and the PDFs follow (`app/services/finishing/prints.py`).
 
-Each panel is lettered as soon as it is stored (`letter`, called by the pipeline while the other
-panels are still being drawn), so when the last picture arrives only its lettering is left before
-the job completes. The raw panel images are never changed: each gets a lettered copy
-(`panel-<n>.lettered.png`). The comic page (`page.png`) and the print PDFs are made from the
-lettered panels just after the job completes, or when first asked for. The Pillow work runs in
-the render workers (`CpuPool`).
+Each panel is lettered as soon as its picture has been checked (`letter_picture`, which the
+pipeline runs alongside storing the picture, while the other panels are still being drawn), so
+when the last picture arrives only its lettering is left before the job completes. The raw panel
+images are never changed: each gets a lettered copy (`panel-<n>.lettered.png`). The comic page
+(`page.png`) and the print PDFs are made from the lettered panels just after the job completes,
+or when first asked for. The Pillow work runs in the render workers (`CpuPool`).
 """
 
 from __future__ import annotations
