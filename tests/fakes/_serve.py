@@ -66,6 +66,9 @@ class ServerThread:
             ssl_keyfile=self._ssl_keyfile,
             # Don't let an in-flight slow request (latency knob) stall test teardown.
             timeout_graceful_shutdown=1,
+            # Like a real API's front end, which keeps an idle connection for minutes (uvicorn's own
+            # default is 5 s): clients that keep theirs (the service's fal.ai client) can reuse them.
+            timeout_keep_alive=120,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
