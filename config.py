@@ -69,6 +69,13 @@ def is_placeholder(value: str | None) -> bool:
     return not text or text in {"none", "null", "sk-", "key"} or any(m in text for m in _PLACEHOLDER_MARKERS)
 
 
+def _stripped(value: object, blank: object) -> object:
+    """A setting's text without surrounding spaces, or `blank` when nothing is left; other values as given."""
+    if isinstance(value, str):
+        return value.strip() or blank
+    return value
+
+
 class Settings(BaseSettings):
     """Every knob of the service; see `.env.example` for the documented list."""
 
@@ -149,26 +156,20 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # Keys pasted with stray spaces would fail authentication far from where they were set.
-        if isinstance(value, str):
-            return value.strip() or None
-        return value
+        return _stripped(value, None)
 
     @field_validator("instance_id", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object) -> object:
         # `INSTANCE_ID=` as .env.example leaves it: the generated id, not an empty name.
-        if isinstance(value, str):
-            return value.strip() or PROCESS_INSTANCE_ID
-        return value
+        return _stripped(value, PROCESS_INSTANCE_ID)
 
     @field_validator("s3_region", mode="before")
     @classmethod
     def _default_region(cls, value: object) -> object:
         # `S3_REGION=` left empty in a copied .env.example: signing needs a region, and S3 servers
         # that have none of their own (MinIO, a local test server) take S3's default.
-        if isinstance(value, str):
-            return value.strip() or "us-east-1"
-        return value
+        return _stripped(value, "us-east-1")
 
     @model_validator(mode="after")
     def _bucket_for_images(self) -> Settings:

@@ -148,14 +148,7 @@ def test_generate_without_a_server_holds_the_folder_while_it_runs(
     data_dir = tmp_path / "data"
     env = service_env(data_dir, **real_provider_env(fake_openai.base_url, fake_fal, os.environ["SSL_CERT_FILE"]))
     fake_fal.latency = 3.0
-    generate = subprocess.Popen(
-        [sys.executable, "main.py", "generate", TOPIC, "--panels", "2"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    generate = _start_generate(env, panels=2, stdout=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while (_owner(data_dir) or {}).get("pid") != generate.pid:
@@ -183,14 +176,7 @@ def test_ctrl_c_on_generate_cancels_its_comic_on_the_server(
     env = service_env(tmp_path / "data", **fakes)
     server = start_server(env, tmp_path / "server.log")
     servers.append(server)
-    generate = subprocess.Popen(
-        [sys.executable, "main.py", "generate", TOPIC, "--panels", "1"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    generate = _start_generate(env, panels=1, stdout=subprocess.DEVNULL)
     try:
         with server.client() as http:
             deadline = time.monotonic() + 60
@@ -210,3 +196,15 @@ def test_ctrl_c_on_generate_cancels_its_comic_on_the_server(
     finally:
         generate.kill()
         generate.wait()
+
+
+def _start_generate(env: dict[str, str], panels: int, stdout: int) -> subprocess.Popen[str]:
+    """`python main.py generate` in the background, its standard error piped."""
+    return subprocess.Popen(
+        [sys.executable, "main.py", "generate", TOPIC, "--panels", str(panels)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

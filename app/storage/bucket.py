@@ -42,7 +42,7 @@ from app.storage.s3_client import (
     open_client,
     put_bytes,
 )
-from app.storage.tally import Tally
+from app.storage.tally import SharedTally
 
 _PREFIXES = ("comics/", "characters/")  # everything `image_keys` names; other objects are not ours
 _CHUNK = 256 * 1024
@@ -56,8 +56,7 @@ class BucketImageStore:
         self.target = target
         self._stack = contextlib.AsyncExitStack()
         self._client: Any = None
-        self._tally = Tally()
-        self._panels = Tally()  # the part of `_tally` that `is_panel_file` accepts
+        self._totals = SharedTally(is_panel_file)  # every image, and the panels among them (by file name)
         self._counting: asyncio.Future[None] | None = None
 
     async def open(self) -> None:
@@ -174,27 +173,26 @@ class BucketImageStore:
 
     async def count(self) -> None:
         """List the bucket once (at start-up); writes and deletes keep the totals current after."""
-        if self._counting is None or (self._counting.done() and not self._tally.ready):  # first, or it failed
+        if self._counting is None or (self._counting.done() and not self._totals.ready):  # first, or it failed
             self._counting = asyncio.ensure_future(self._count())
         await asyncio.shield(self._counting)
 
     async def _count(self) -> None:
         found = [item for prefix in _PREFIXES for item in await self._list(prefix)]
-        panels = [size for key, size in found if is_panel_file(key.rpartition("/")[2])]
-        self._tally.reset(len(found), sum(size for _, size in found))
-        self._panels.reset(len(panels), sum(panels))
+        panels = [size for key, size in found if is_panel_file(_name(key))]
+        self._totals.reset(len(found), sum(size for _, size in found), len(panels), sum(panels))
 
     async def usage(self) -> tuple[int, int]:
         """How many objects there are and how many bytes they take."""
-        if not self._tally.ready:
+        if not self._totals.ready:
             await self.count()
-        return self._tally.totals()
+        return self._totals.all.totals()
 
     async def panel_usage(self) -> tuple[int, int]:
         """`usage` of the panels alone: every version of each panel's picture and its lettered copy."""
-        if not self._panels.ready:
+        if not self._totals.ready:
             await self.count()
-        return self._panels.totals()
+        return self._totals.share.totals()
 
     async def _put(self, key: str, data: bytes) -> str:
         await self._after_count()
@@ -202,9 +200,7 @@ class BucketImageStore:
         with self._requests():
             # no-cache, as /media answers: a redrawn page keeps its key, so a cached copy would be stale.
             await put_bytes(self._client, self.target.bucket, key, data, cache_control="no-cache")
-        self._tally.replaced(old_size, len(data))
-        if is_panel_file(key.rpartition("/")[2]):
-            self._panels.replaced(old_size, len(data))
+        self._totals.replaced(_name(key), old_size, len(data))
         return stored_path(key)
 
     async def _size(self, key: str) -> int | None:
@@ -225,11 +221,14 @@ class BucketImageStore:
         return found
 
     def _removed(self, key: str, size: int) -> None:
-        self._tally.removed(1, size)
-        if is_panel_file(key.rpartition("/")[2]):
-            self._panels.removed(1, size)
+        self._totals.removed(_name(key), size)
 
     async def _after_count(self) -> None:
         # A write during the start-up listing could be counted twice or not at all: wait for it.
         if self._counting is not None and not self._counting.done():
             await asyncio.wait([self._counting])
+
+
+def _name(key: str) -> str:
+    """An object's file name: the last part of its key."""
+    return key.rpartition("/")[2]

@@ -28,7 +28,7 @@ from app.storage.image_keys import (
     reference_key,
 )
 from app.storage.images import StoredMedia
-from app.storage.tally import Tally, size_or_none, tree_usage
+from app.storage.tally import SharedTally, size_or_none, tree_usage
 from app.storage.tree_scan import cached_tree_usage
 from app.storage.write_threads import in_write_thread
 from utils import atomic_write_bytes
@@ -89,7 +89,7 @@ class ImageStore:
     and the characters' reference pictures, `images/characters/<type>/<style>.v<k>.<ext>`.
 
     The number and bytes of image files, and of the panels among them, are running totals
-    (`Tally`): one walk of the folder at start-up (`count`), then adjusted by every write and delete
+    (`SharedTally`): one walk of the folder at start-up (`count`), then adjusted by every write and delete
     made here. The walk may run while the service already serves; writes and deletes wait for it to
     end, so none is counted twice or missed.
     """
@@ -97,8 +97,7 @@ class ImageStore:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
         self.root = self.data_dir / IMAGES
-        self._tally = Tally()
-        self._panels = Tally()  # the part of `_tally` that `is_panel_file` accepts
+        self._totals = SharedTally(is_panel_file)  # every image, and the panels among them
         self._counting: asyncio.Future[None] | None = None  # the walk of `count`, once started
 
     def comic_folder(self, comic_id: UUID) -> Path:
@@ -188,9 +187,7 @@ class ImageStore:
         """Write one image file atomically and count it; every image write goes through here."""
         old_size = size_or_none(path)
         atomic_write_bytes(path, data)
-        self._tally.replaced(old_size, len(data))
-        if is_panel_file(path.name):
-            self._panels.replaced(old_size, len(data))
+        self._totals.replaced(path.name, old_size, len(data))
 
     async def locate(self, relative: str) -> Path:
         """`resolve`, off the event loop."""
@@ -222,43 +219,40 @@ class ImageStore:
             path.unlink()
         except FileNotFoundError:
             return
-        self._tally.removed(1, size or 0)
-        if is_panel_file(path.name):
-            self._panels.removed(1, size or 0)
+        self._totals.removed(path.name, size or 0)
 
     def _remove_tree(self, folder: Path) -> None:
         before, panels_before = tree_usage(folder), tree_usage(folder, is_panel_file)
         shutil.rmtree(folder, True)
         after, panels_after = tree_usage(folder), tree_usage(folder, is_panel_file)  # what stayed is still counted
-        self._tally.removed(before[0] - after[0], before[1] - after[1])
-        self._panels.removed(panels_before[0] - panels_after[0], panels_before[1] - panels_after[1])
+        self._totals.all.removed(before[0] - after[0], before[1] - after[1])
+        self._totals.share.removed(panels_before[0] - panels_after[0], panels_before[1] - panels_after[1])
 
     def _count(self) -> None:
         cache = self.data_dir / ".cache" / "image-folders.json"
         files, size, panels, panel_size = cached_tree_usage(self.root, cache, is_panel_file)
-        self._tally.reset(files, size)
-        self._panels.reset(panels, panel_size)
+        self._totals.reset(files, size, panels, panel_size)
 
     async def count(self) -> None:
         """Walk the images folder once (at start-up); writes and deletes keep the totals current after.
 
         Callers meanwhile share the walk in progress rather than starting another.
         """
-        if self._counting is None or (self._counting.done() and not self._tally.ready):  # first, or it failed
+        if self._counting is None or (self._counting.done() and not self._totals.ready):  # first, or it failed
             self._counting = asyncio.ensure_future(asyncio.to_thread(self._count))
         await asyncio.shield(self._counting)
 
     async def usage(self) -> tuple[int, int]:
         """How many image files there are and how many bytes they take (counted at the first call)."""
-        if not self._tally.ready:
+        if not self._totals.ready:
             await self.count()
-        return self._tally.totals()
+        return self._totals.all.totals()
 
     async def panel_usage(self) -> tuple[int, int]:
         """`usage` of the panels alone: every version of each panel's picture and its lettered copy."""
-        if not self._panels.ready:
+        if not self._totals.ready:
             await self.count()
-        return self._panels.totals()
+        return self._totals.share.totals()
 
 
 async def _chunks_of(handle: BinaryIO) -> AsyncIterator[bytes]:

@@ -45,6 +45,41 @@ class Tally:
             return self._count, self._bytes
 
 
+class SharedTally:
+    """A store's totals and the share of them taken by the files `counts` accepts (by name).
+
+    The image stores keep every image and, apart, the panels among them: one object, so that no
+    write or delete can adjust one total and forget the other.
+    """
+
+    def __init__(self, counts: Callable[[str], bool]) -> None:
+        self.all = Tally()
+        self.share = Tally()
+        self._counts = counts
+
+    @property
+    def ready(self) -> bool:
+        """Whether the first scan has set the totals."""
+        return self.all.ready
+
+    def reset(self, count: int, size: int, share_count: int, share_size: int) -> None:
+        """Set both totals from a scan."""
+        self.all.reset(count, size)
+        self.share.reset(share_count, share_size)
+
+    def replaced(self, name: str, old_size: int | None, new_size: int) -> None:
+        """The file `name` was written (see `Tally.replaced`)."""
+        self.all.replaced(old_size, new_size)
+        if self._counts(name):
+            self.share.replaced(old_size, new_size)
+
+    def removed(self, name: str, size: int) -> None:
+        """The file `name`, of `size` bytes, was deleted."""
+        self.all.removed(1, size)
+        if self._counts(name):
+            self.share.removed(1, size)
+
+
 def size_or_none(path: Path) -> int | None:
     """The size of a file about to be overwritten, or None when there is none yet."""
     try:

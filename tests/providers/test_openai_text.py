@@ -7,11 +7,11 @@ import pytest
 from openai.lib._parsing._completions import type_to_response_format_param
 
 from app.models.story import ComicScript
-from app.providers import openai_text
 from app.providers.openai_text import OpenAITextModel
 from external_services import ProviderError, StoryBrief
 from tests.conftest import MakeSettings
 from tests.fakes.openai_server import FakeOpenAI
+from tests.utils.response_formats import count_response_formats
 
 pytestmark = pytest.mark.anyio
 
@@ -29,13 +29,7 @@ def model(make_settings: MakeSettings, fake_openai: FakeOpenAI) -> OpenAITextMod
 async def test_the_response_format_is_what_parse_sends_and_is_made_once_per_schema(
     model: OpenAITextModel, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made: list[type] = []
-
-    def counted(schema: type) -> object:
-        made.append(schema)
-        return type_to_response_format_param(schema)
-
-    monkeypatch.setattr(openai_text, "type_to_response_format_param", counted)
+    made = count_response_formats(monkeypatch)
     first = await model.write_script(BRIEF)
     await model.write_script(BRIEF)
     await model.aclose()

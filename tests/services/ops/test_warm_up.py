@@ -9,15 +9,14 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from openai.lib._parsing._completions import type_to_response_format_param
 
 from app.models.story import ComicScript, PanelPrompts, SceneRewrites
-from app.providers import openai_text
 from app.providers.openai_text import OpenAITextModel
 from app.services.ops.warm_up import start_warm_up, warm_up
 from external_services import StoryBrief
 from tests.conftest import MakeSettings
 from tests.fakes.openai_server import FakeOpenAI
+from tests.utils.response_formats import count_response_formats
 
 pytestmark = pytest.mark.anyio
 
@@ -73,13 +72,7 @@ async def test_a_failed_warm_up_is_logged_not_raised(caplog: pytest.LogCaptureFi
 async def test_the_text_model_makes_its_response_formats_when_warmed_up_not_at_the_first_request(
     make_settings: MakeSettings, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made: list[type] = []
-
-    def counted(schema: type) -> object:
-        made.append(schema)
-        return type_to_response_format_param(schema)
-
-    monkeypatch.setattr(openai_text, "type_to_response_format_param", counted)
+    made = count_response_formats(monkeypatch)
     settings = make_settings(
         llm_provider="openai", openai_api_key="sk-test-local", openai_base_url=fake_openai.base_url
     )
