@@ -184,15 +184,11 @@ class BucketImageStore:
 
     async def usage(self) -> tuple[int, int]:
         """How many objects there are and how many bytes they take."""
-        if not self._totals.ready:
-            await self.count()
-        return self._totals.all.totals()
+        return (await self._totals.counted(self.count)).all.totals()
 
     async def panel_usage(self) -> tuple[int, int]:
         """`usage` of the panels alone: every version of each panel's picture and its lettered copy."""
-        if not self._totals.ready:
-            await self.count()
-        return self._totals.share.totals()
+        return (await self._totals.counted(self.count)).share.totals()
 
     async def _put(self, key: str, data: bytes) -> str:
         await self._after_count()

@@ -244,15 +244,11 @@ class ImageStore:
 
     async def usage(self) -> tuple[int, int]:
         """How many image files there are and how many bytes they take (counted at the first call)."""
-        if not self._totals.ready:
-            await self.count()
-        return self._totals.all.totals()
+        return (await self._totals.counted(self.count)).all.totals()
 
     async def panel_usage(self) -> tuple[int, int]:
         """`usage` of the panels alone: every version of each panel's picture and its lettered copy."""
-        if not self._totals.ready:
-            await self.count()
-        return self._totals.share.totals()
+        return (await self._totals.counted(self.count)).share.totals()
 
 
 async def _chunks_of(handle: BinaryIO) -> AsyncIterator[bytes]:

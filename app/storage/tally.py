@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 
@@ -61,6 +61,12 @@ class SharedTally:
     def ready(self) -> bool:
         """Whether the first scan has set the totals."""
         return self.all.ready
+
+    async def counted(self, count: Callable[[], Awaitable[None]]) -> SharedTally:
+        """These totals, once set: `count` (the store's scan) is awaited first when they are not yet."""
+        if not self.ready:
+            await count()
+        return self
 
     def reset(self, count: int, size: int, share_count: int, share_size: int) -> None:
         """Set both totals from a scan."""
