@@ -77,6 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
     except FolderBusy as busy:
         print(f"error: {busy}", file=sys.stderr)
         return 1
+    DataManager.prime(settings.data_dir)  # the job index is read on the other core while uvicorn and the app load
     try:  # also before the port is bound: a bucket that cannot be used is said in one line, not a traceback
         asyncio.run(check_image_store(settings))
     except StorageUnavailable as exc:

@@ -73,6 +73,14 @@ class DataManager:
         self.exports = ExportStore(data_dir)
         self._checking: asyncio.Task[None] | None = None  # see open(check_comics_later=True)
 
+    @staticmethod
+    def prime(data_dir: Path) -> bool:
+        """Begin the job index's start-up scan in a child process (see `head_primer`); before any thread starts.
+
+        The server calls it before it loads the web app, whose imports take as long as the scan.
+        """
+        return JobStore(Path(data_dir) / "jobs", JobFeed()).prime()
+
     async def open(self, *, check_comics_later: bool = False) -> list[Job]:
         """Create the folders, index the jobs and count what is stored; returns the jobs left mid-step.
 

@@ -24,10 +24,17 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError, create_model
 
+from app.storage import head_primer
+
 log = logging.getLogger(__name__)
 
 H = TypeVar("H", bound=BaseModel)
 Stamp = tuple[int, int, int]  # (mtime_ns, size, inode) of a document when its head was parsed
+
+
+def cache_file(folder: Path) -> Path:
+    """The start-up cache of a folder's heads: under `DATA_DIR/.cache/`, beside the folder."""
+    return folder.parent / ".cache" / f"{folder.name}-heads.json"
 
 
 @functools.cache
@@ -91,11 +98,16 @@ def scan_heads(
     is_key: Callable[[str], bool],
     cache: Path | None,
     problems: dict[str, str] | None = None,
+    *,
+    primed: bool = True,
 ) -> tuple[list[H], int, int]:
     """The heads of every `*.json` document whose name is a key, plus the count and bytes of all of them.
 
     Documents that do not parse are skipped; `problems`, when given, gets their file names and why.
+    With `primed`, a child begun by `head_primer.prime` on this cache is waited for first.
     """
+    if cache and primed:
+        head_primer.wait_for(cache)
     shape = sorted(head.model_fields)
     known = _load(cache, head, shape) if cache and cache.exists() else {}
     heads: list[H] = []

@@ -38,6 +38,10 @@ class JobStore:
         # The last stored version of each job in progress (see `peek`); only this process changes them.
         self._live: dict[UUID, Job] = {}
 
+    def prime(self) -> bool:
+        """Begin `open`'s parsing in a child process, to overlap what the caller does next (see `head_primer`)."""
+        return self.documents.prime(JobHead)
+
     async def open(self) -> None:
         """Index the stored jobs; only four fields of each are parsed, so start-up stays fast with thousands."""
         self._index.rebuild(await self.documents.scan(JobHead))

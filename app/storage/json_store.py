@@ -14,8 +14,9 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from app.errors import Conflict, CorruptDocument, NotFound
+from app.storage import head_primer
 from app.storage.critical import KeyedLocks, run_to_end
-from app.storage.head_scan import scan_heads
+from app.storage.head_scan import cache_file, scan_heads
 from app.storage.tally import Tally, size_or_none
 from app.storage.write_threads import in_write_thread
 from utils import atomic_write_bytes
@@ -198,9 +199,9 @@ class JsonStore(Generic[M]):
         self._scan(_AnyDocument)
 
     def _scan(self, head: type[H], *, tally: bool = True) -> list[H]:
-        cache = self.folder.parent / ".cache" / f"{self.folder.name}-heads.json"
+        cache = cache_file(self.folder)
         problems: dict[str, str] = {}
-        heads, count, size = scan_heads(self.folder, head, lambda key: bool(_SAFE_KEY.match(key)), cache, problems)
+        heads, count, size = scan_heads(self.folder, head, is_document_key, cache, problems)
         if tally:
             self._tally.reset(count, size)
         self._corrupt.update({name.removesuffix(".json"): why for name, why in problems.items()})
@@ -235,6 +236,11 @@ class JsonStore(Generic[M]):
     def unreadable(self) -> dict[str, str]:
         """File name -> why, for each document known not to parse (see `_corrupt`)."""
         return {f"{key}.json": why for key, why in dict(self._corrupt).items()}
+
+    def prime(self, head: type[H]) -> bool:
+        """Begin `scan(head)`'s parsing in a child process that fills the start-up cache (see `head_primer`)."""
+        cache = cache_file(self.folder)
+        return head_primer.prime(cache, lambda: scan_heads(self.folder, head, is_document_key, cache, primed=False))
 
     async def scan(self, head: type[H]) -> list[H]:
         """Every document as the smaller model `head` (and count them): one pass at start-up, see `head_scan`."""
