@@ -15,6 +15,7 @@ from app.storage.data_manager import DataManager
 from app.storage.head_scan import cache_file, scan_heads
 from app.storage.job_index import JobHead
 from app.storage.json_store import is_document_key
+from tests.utils.factories import stored_statuses
 
 pytestmark = pytest.mark.anyio
 
@@ -32,13 +33,6 @@ async def _stored_jobs(data_dir: Path, count: int) -> dict[str, str]:
     return made
 
 
-async def _listed(data_dir: Path) -> dict[str, str]:
-    data = DataManager(data_dir)
-    await data.open()
-    _, jobs = await data.list_jobs(None, 1000, 0)
-    return {str(job.id): job.status.value for job in jobs}
-
-
 async def test_a_primed_start_sees_the_same_jobs_and_the_child_wrote_the_cache(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     made = await _stored_jobs(data_dir, 30)
@@ -49,7 +43,7 @@ async def test_a_primed_start_sees_the_same_jobs_and_the_child_wrote_the_cache(t
     assert DataManager.prime(data_dir)
     head_primer.wait_for(cache)
     assert cache.exists()  # written by the child, before the server's own scan
-    assert await _listed(data_dir) == made
+    assert await stored_statuses(data_dir) == made
 
 
 async def test_the_servers_scan_waits_for_a_child_still_scanning(tmp_path: Path) -> None:
@@ -80,7 +74,7 @@ async def test_one_child_per_cache_and_none_needed(tmp_path: Path) -> None:
     assert not DataManager.prime(data_dir)  # the first child holds the lock: no second one
     head_primer.wait_for(cache)
     assert not cache.exists()  # that child wrote nothing, and the start does not need it
-    assert await _listed(data_dir) == made
+    assert await stored_statuses(data_dir) == made
 
 
 async def test_a_child_that_fails_or_dies_costs_only_the_wait(tmp_path: Path) -> None:
@@ -93,9 +87,9 @@ async def test_a_child_that_fails_or_dies_costs_only_the_wait(tmp_path: Path) ->
         raise OSError("disk gone")
 
     assert head_primer.prime(cache, fail)
-    assert await _listed(data_dir) == made
+    assert await stored_statuses(data_dir) == made
     assert head_primer.prime(cache, lambda: os.kill(os.getpid(), 9))
-    assert await _listed(data_dir) == made
+    assert await stored_statuses(data_dir) == made
 
 
 async def test_waiting_gives_up_after_the_timeout(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from app.storage.image_store import ImageStore, is_panel_file, probe_image
 from app.storage.job_index import JobHead
 from app.storage.tally import tree_usage
 from app.storage.tree_scan import cached_tree_usage
+from tests.utils.factories import stored_statuses
 
 pytestmark = pytest.mark.anyio
 
@@ -32,13 +33,6 @@ def _png(width: int) -> bytes:
     return out.getvalue()
 
 
-async def _statuses(data_dir: Path) -> dict[str, str]:
-    data = DataManager(data_dir)
-    await data.open()
-    _, jobs = await data.list_jobs(None, 100, 0)
-    return {str(job.id): job.status.value for job in jobs}
-
-
 async def test_restart_sees_jobs_changed_added_and_removed_since_the_cache(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data = DataManager(data_dir)
@@ -46,7 +40,7 @@ async def test_restart_sees_jobs_changed_added_and_removed_since_the_cache(tmp_p
     changed, removed, kept = _job(JobStatus.PROCESSING), _job(), _job()
     for job in (changed, removed, kept):
         await data.create_job(job)
-    assert len(await _statuses(data_dir)) == 3  # this start writes the cache
+    assert len(await stored_statuses(data_dir)) == 3  # this start writes the cache
     assert list((data_dir / ".cache").glob("jobs-heads.json"))
 
     await data.update_job(changed.id, lambda job: setattr(job, "status", JobStatus.FAILED))
@@ -54,7 +48,7 @@ async def test_restart_sees_jobs_changed_added_and_removed_since_the_cache(tmp_p
     added = _job(JobStatus.PROCESSING)
     await data.create_job(added)
 
-    after = await _statuses(data_dir)
+    after = await stored_statuses(data_dir)
     assert after == {str(changed.id): "failed", str(kept.id): "completed", str(added.id): "processing"}
     reopened = DataManager(data_dir)
     assert [job.id for job in await reopened.open()] == [added.id]  # what recovery gets

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.models.records import CastMember
 from app.models.story import SceneDraft
 from app.services.cast.characters import PRESETS
+from app.storage.data_manager import DataManager
 
 
 def preset_cast_member(character_type: str) -> CastMember:
@@ -24,3 +27,11 @@ SCENE_DRAFT = SceneDraft(
     learning_point="Say no to sweets from strangers.",
     visual_elements=["bus stop"],
 )
+
+
+async def stored_statuses(data_dir: Path) -> dict[str, str]:
+    """Job id -> status of every job a fresh start on `data_dir` lists (at most 1000)."""
+    data = DataManager(data_dir)
+    await data.open()
+    _, jobs = await data.list_jobs(None, 1000, 0)
+    return {str(job.id): job.status.value for job in jobs}
