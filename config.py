@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     retry_total_seconds: float = Field(default=60.0, gt=0)
     pdf_paper: Literal["a4", "letter"] = "a4"
 
+    # With it set, jobs, comics, custom characters and character references live in this PostgreSQL
+    # database (Supabase or any PostgreSQL 14+) instead of the JSON folders under DATA_DIR.
+    database_url: str | None = None
+
     supabase_url: str | None = None
     supabase_key: str | None = None
     supabase_bucket: str = Field(default="comics", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -146,6 +150,7 @@ class Settings(BaseSettings):
         "openai_api_key",
         "fal_key",
         "api_token",
+        "database_url",
         "supabase_url",
         "supabase_key",
         "s3_endpoint_url",
@@ -157,6 +162,14 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         # Keys pasted with stray spaces would fail authentication far from where they were set.
         return _stripped(value, None)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        # Said at start-up: a typo'd scheme would otherwise surface as a libpq error far from the setting.
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL (or empty for the file store)")
+        return value
 
     @field_validator("instance_id", mode="before")
     @classmethod

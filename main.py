@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TextIO
 from uuid import UUID
 
@@ -24,7 +23,7 @@ from app.models.states import AgeGroup, JobStatus
 from app.services.container import Services, check_image_store
 from app.services.ops.doctor_cli import add_doctor_command, run_doctor_command
 from app.storage import folder_lock
-from app.storage.data_manager import DataManager
+from app.storage.stores import check_document_store, prime_document_store, reading_store
 from config import Settings, get_settings
 from external_services import ProviderError
 from master_prompts import DEFAULT_STYLE, STYLES
@@ -77,8 +76,9 @@ def _serve(args: argparse.Namespace) -> int:
     except FolderBusy as busy:
         print(f"error: {busy}", file=sys.stderr)
         return 1
-    DataManager.prime(settings.data_dir)  # the job index is read on the other core while uvicorn and the app load
-    try:  # also before the port is bound: a bucket that cannot be used is said in one line, not a traceback
+    prime_document_store(settings)  # the job index is read on the other core while uvicorn and the app load
+    try:  # also before the port is bound: a database or bucket that cannot be used is said in one line
+        asyncio.run(check_document_store(settings))
         asyncio.run(check_image_store(settings))
     except StorageUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -179,9 +179,10 @@ async def _generate_through(args: argparse.Namespace, settings: Settings, busy: 
         )
     finally:
         bar.close()
-    data = DataManager(settings.data_dir)  # only read, as `doctor` does: the server owns the folder
-    comic = await data.get_comic(result.comic_id)
-    _print_paths(comic, result.job_id, data.comics.path_for(str(comic.id)), settings)
+    async with reading_store(settings) as data:  # only read: the server owns the folder (or shares the database)
+        comic = await data.get_comic(result.comic_id)
+        record = data.comic_location(comic.id)
+    _print_paths(comic, result.job_id, record, settings)
     return 0
 
 
@@ -208,15 +209,15 @@ async def _generate_here(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         bar.close()
         await services.aclose()
-    _print_paths(comic, job.id, services.data.comics.path_for(str(comic.id)), settings)
+    _print_paths(comic, job.id, services.data.comic_location(comic.id), settings)
     return 0
 
 
-def _print_paths(comic: Comic, job_id: UUID, record: Path, settings: Settings) -> None:
+def _print_paths(comic: Comic, job_id: UUID, record: str, settings: Settings) -> None:
     data_dir = settings.data_dir.resolve()
     print(f"comic:  {comic.title}")
     print(f"job:    {job_id}")
-    print(f"record: {record.resolve()}")
+    print(f"record: {record}")
     for panel in comic.panels:
         print(f"panel {panel.panel_id}: {data_dir / panel.image_path}")
     if comic.page_path:

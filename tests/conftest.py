@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ _FAL_PORT = _free_port()
 os.environ["FAL_QUEUE_RUN_HOST"] = f"127.0.0.1:{_FAL_PORT}"
 os.environ["SSL_CERT_FILE"] = str(_CA_PEM)
 # Keys from the developer's shell must not switch the offline tests to real providers.
-# Nor may a shell's IMAGE_STORE=s3 move the file store's tests into a bucket.
+# Nor may a shell's IMAGE_STORE=s3 or DATABASE_URL move the file store's tests into a bucket or a database.
 for _name in (
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
@@ -41,11 +41,14 @@ for _name in (
     "LLM_PROVIDER",
     "IMAGE_PROVIDER",
     "IMAGE_STORE",
+    "DATABASE_URL",
 ):
     os.environ.pop(_name, None)
 
-from config import DEFAULT_ALLOWED_HOSTS, Settings  # noqa: E402 - after the environment above is settled
+from app.storage.data_manager import DataManager  # noqa: E402 - after the environment above is settled
+from config import DEFAULT_ALLOWED_HOSTS, Settings  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
+from tests.utils.postgres import PostgresServer  # noqa: E402
 from tests.utils.s3 import MotoS3  # noqa: E402
 
 MakeSettings = Callable[..., Settings]
@@ -91,6 +94,46 @@ def s3(s3_server: MotoS3) -> MotoS3:
     """The S3 server with no bucket or object left from an earlier test."""
     s3_server.reset()
     return s3_server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server (the `pgserver` wheel) for the whole session, started at the first test that needs it."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def database(postgres: PostgresServer) -> Iterator[str]:
+    """The URL of a new, empty database, dropped after the test."""
+    with postgres.database() as url:
+        yield url
+
+
+@pytest.fixture(params=["files", "postgres"])
+def both_stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test once on the file store and once on PostgreSQL (a fresh database), through DATABASE_URL.
+
+    Set in the environment, so that every Settings the test makes, and every server process it
+    starts, use the same store. Use it for tests that hold for any store, not for the folders' layout.
+    """
+    if request.param == "postgres":
+        monkeypatch.setenv("DATABASE_URL", request.getfixturevalue("database"))
+    return request.param
+
+
+@pytest.fixture
+async def store_data(both_stores: str, make_settings: MakeSettings) -> AsyncIterator[DataManager]:
+    """An opened DataManager on each store in turn (see `both_stores`), closed after the test."""
+    from app.storage.stores import document_store
+
+    settings = make_settings()
+    data = DataManager(settings.data_dir, documents=document_store(settings))
+    await data.open()
+    try:
+        yield data
+    finally:
+        await data.aclose()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The layers import downwards only: storage knows nothing of the export or the services, models nothing of either.
+"""The layers import downwards only: storage knows nothing of the export or the services, models nothing of either,
+and nothing above storage knows which document store runs (only `app/storage/stores.py` names PostgreSQL's).
 
 Read from the source with `ast`, so an import inside a function, under `if TYPE_CHECKING:`, relative
 (`from ..export import x`) or by name (`importlib.import_module("app.storage.relational.tables")`) counts too.
@@ -17,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
     "storage": ("app.export", "app.services"),
     "models": ("app.services", "app.storage"),
+    "services": ("app.storage.postgres", "psycopg", "psycopg_pool"),
+    "api": ("app.storage.postgres", "psycopg", "psycopg_pool"),
 }
 
 
@@ -92,3 +95,9 @@ def test_the_check_lets_imports_from_below_through() -> None:
     names = imported_modules(source, "app.storage.data_manager")
     assert names >= {"app.models.records", "app.storage", "app.storage.tally", "app.storage.json_store"}
     assert not any(_breaks(name, FORBIDDEN["storage"]) for name in names)
+
+
+def test_the_check_sees_the_postgres_store_named_from_above() -> None:
+    for source in ("from app.storage.postgres.store import PostgresDocuments", "import psycopg_pool"):
+        names = imported_modules(source, "app.services.container")
+        assert any(_breaks(name, FORBIDDEN["services"]) for name in names), source

@@ -411,12 +411,24 @@ class StorageHealth(BaseModel):
 class PlaceHealth(BaseModel):
     """One place the service keeps data: which kind it is and whether it can be used now."""
 
-    kind: Literal["files", "s3"] = Field(
-        description="`files`: a folder under DATA_DIR; `s3`: the S3 bucket of IMAGE_STORE=s3", examples=["files"]
+    kind: Literal["files", "s3", "postgres"] = Field(
+        description="`files`: a folder under DATA_DIR; `s3`: the S3 bucket of IMAGE_STORE=s3; `postgres`: the"
+        " database of DATABASE_URL",
+        examples=["files"],
     )
     ok: bool = Field(description="whether it is there and can be written", examples=[True])
     problem: str | None = Field(
         default=None, description="why not, when `ok` is false", examples=["DATA_DIR/images is missing"]
+    )
+
+
+class StoreHealth(PlaceHealth):
+    """Where the documents are kept; for a database, also the schema version it has."""
+
+    schema_version: int | None = Field(
+        default=None,
+        description="for `postgres`: the schema version the database has (see README, Moving up: PostgreSQL)",
+        examples=[None],
     )
 
 
@@ -455,5 +467,5 @@ class HealthResponse(BaseModel):
     image_model: str | None = Field(description="the fal endpoint, when the image provider is fal")
     moderation: str = Field(description="what screens topics, feedback and scenes: `openai` or `wordlist`")
     storage: StorageHealth
-    store: PlaceHealth = Field(description="where jobs, comics and characters are kept")
+    store: StoreHealth = Field(description="where jobs, comics and characters are kept")
     images: PlaceHealth = Field(description="where pictures, pages and PDFs are kept")

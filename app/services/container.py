@@ -24,6 +24,7 @@ from app.storage.data_manager import DataManager
 from app.storage.folder_lock import FolderLock
 from app.storage.image_store import ImageStore
 from app.storage.images import Images
+from app.storage.stores import document_store
 from config import Settings
 from external_services import ImageModel, TextModel, build_image_model, build_text_model
 
@@ -83,15 +84,16 @@ class Services:
     @classmethod
     async def _start(cls, settings: Settings, lock: FolderLock) -> Services:
         images = await open_image_store(settings)
+        data = DataManager(settings.data_dir, images, document_store(settings))
         try:
-            data = DataManager(settings.data_dir, images)
             jobs = await data.open(check_comics_later=True)
         except BaseException:
+            await data.aclose()
             await images.aclose()
             raise  # serving starts while the comics are checked
         text, images = build_text_model(settings), build_image_model(settings)
         moderator = build_moderator(settings)
-        metrics = Metrics(data.job_counts, settings.instance_id)
+        metrics = Metrics(settings.instance_id)
         # The services call the providers through meters; the container keeps the bare ones (for
         # /health's model names, warming up and closing).
         metered_text, metered_images = MeteredText(text, metrics), MeteredImages(images, metrics)
@@ -140,4 +142,5 @@ class Services:
         await self.images.aclose()
         await self.moderator.aclose()
         await self.data.images.aclose()  # after every job and render that could still write an image
+        await self.data.aclose()  # the database's connections, once nothing can write a record
         await asyncio.to_thread(self.lock.release)  # last: every job's writes have stopped

@@ -1,1 +1,2 @@
-"""The only code that touches DATA_DIR: JSON documents, image files and the DataManager over both."""
+"""The only code that touches DATA_DIR or the database: documents (JSON folders or PostgreSQL), image files
+or objects, and the DataManager over them."""

@@ -1,16 +1,14 @@
-"""DataManager: the one door to DATA_DIR for jobs, comics, custom characters and images.
+"""DataManager: the one door the services use for jobs, comics, custom characters, references and images.
 
-Layout (all human-readable, no database):
-    jobs/<job_id>.json                    workflow record, scenes and panels as they are made
-    comics/<comic_id>.json                finished comic
-    characters/<character_type>.json      custom characters
-    references/<character_type>.json      a character's reference pictures per art style, with versions
-    images/characters/<type>/<style>.vN.png  the reference pictures
-    images/comics/<comic_id>/panel-N.png  downloaded panel images
-    exports/<export_id>/                  exports made through the API (see app/export)
+The records live in a document store (`documents.DocumentStore`): the JSON folders under DATA_DIR
+(`file_documents.py`, the default) or PostgreSQL (`postgres/`, with DATABASE_URL; `stores.py` picks).
+Images live in an image store: the images folder, or a bucket. Exports are written under
+`DATA_DIR/exports/<export_id>/` either way. Nothing here depends on which store runs: what a job
+write means (its timeline, its time stamp, who hears of it) is the same for both.
 
-v2.0's documented `export_all_data` and `export_comic_data` answer with the store's relational
-tables (`app/storage/relational`), the rows the export writes.
+v2.0's documented `DataManager("data")`, `export_all_data` and `export_comic_data` still work: the
+first is the file store, and the other two answer with the store's relational tables
+(`app/storage/relational`), the rows the export writes.
 """
 
 from __future__ import annotations
@@ -18,164 +16,190 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-from app.errors import CharacterNotFound, ComicNotFound
+from app.errors import ComicNotFound, InvalidRequest
 from app.models.records import Character, Comic, Job
-from app.models.states import JobStatus, JobStep
+from app.models.states import JobStatus
+from app.storage.documents import DocumentStore, JobCounts, StorageUsage
 from app.storage.export_store import ExportStore
-from app.storage.health import PlaceCheck, folder_health
+from app.storage.file_documents import FileDocuments
+from app.storage.health import PlaceCheck
 from app.storage.image_store import ImageStore
 from app.storage.images import Images
-from app.storage.job_feed import JobFeed
-from app.storage.job_store import JobStore
+from app.storage.job_feed import JobFeed, JobState, JobWrite
 from app.storage.json_store import JsonStore
 from app.storage.reference_store import ReferenceStore
 from app.storage.relational.tables import DEFAULT_BUCKET, ExportTables, comic_tables, store_tables
+from utils import utcnow
 
 log = logging.getLogger("fable.jobs")
 
-
-@dataclass(frozen=True)
-class StorageUsage:
-    """Counts and bytes per kind of stored data."""
-
-    jobs: int
-    comics: int
-    characters: int
-    json_bytes: int
-    images: int
-    image_bytes: int
-    panel_bytes: int  # the part of `image_bytes` taken by panels (see `ImageStore.panel_usage`)
+# What the export and v2.0's export calls say with DATABASE_URL set: they read the JSON folders.
+_NOT_FILES = (
+    "the export reads the JSON folders of the file store; with DATABASE_URL set the database already"
+    " holds the export's tables (copy it with pg_dump)"
+)
 
 
 class DataManager:
-    """Persistence for the whole service; nothing else reads or writes DATA_DIR.
+    """Persistence for the whole service: a facade over a document store, an image store and the exports."""
 
-    A facade: jobs are `JobStore`'s (documents, index, jobs in progress), their writes are announced
-    through `feed` (a `JobFeed`), and the methods here keep the names the services and v2.0's
-    documented use call.
-    """
-
-    def __init__(self, data_dir: Path | str, images: Images | None = None) -> None:
+    def __init__(
+        self, data_dir: Path | str, images: Images | None = None, documents: DocumentStore | None = None
+    ) -> None:
         data_dir = Path(data_dir)  # v2.0's documented use passes a str: DataManager("data")
         self.data_dir = data_dir
         self.feed = JobFeed()  # subscribe here to hear of every stored job write
-        self.job_store = JobStore(data_dir / "jobs", self.feed)
-        self.jobs = self.job_store.documents  # the job documents themselves, for the export and the stats
-        self.comics = JsonStore(data_dir / "comics", Comic, ComicNotFound)
-        self.characters = JsonStore(data_dir / "characters", Character, CharacterNotFound)
+        self.documents: DocumentStore = FileDocuments(data_dir) if documents is None else documents
         # The images folder unless a bucket is given (IMAGE_STORE=s3, opened by the caller).
         self.images: Images = ImageStore(data_dir) if images is None else images
-        self.references = ReferenceStore(data_dir, self.images)  # characters' reference pictures
+        self.references = ReferenceStore(self.documents.references, self.images)  # characters' reference pictures
         self.exports = ExportStore(data_dir)
         self._checking: asyncio.Task[None] | None = None  # see open(check_comics_later=True)
 
-    @staticmethod
-    def prime(data_dir: Path) -> bool:
-        """Begin the job index's start-up scan in a child process (see `head_primer`); before any thread starts.
+    @property
+    def files(self) -> FileDocuments:
+        """The file store, for the export and tools that read its folders; raises InvalidRequest on PostgreSQL."""
+        if not isinstance(self.documents, FileDocuments):
+            raise InvalidRequest(_NOT_FILES)
+        return self.documents
 
-        The server calls it before it loads the web app, whose imports take as long as the scan.
-        """
-        return JobStore(Path(data_dir) / "jobs", JobFeed()).prime()
+    @property
+    def jobs(self) -> JsonStore[Job]:
+        """The job documents of the file store (the export and v2.0's calls read them)."""
+        return self.files.jobs.documents
+
+    @property
+    def comics(self) -> JsonStore[Comic]:
+        """The comic documents of the file store."""
+        return self.files.comics.documents
+
+    @property
+    def characters(self) -> JsonStore[Character]:
+        """The custom character documents of the file store."""
+        return self.files.characters.documents
 
     async def open(self, *, check_comics_later: bool = False) -> list[Job]:
-        """Create the folders, index the jobs and count what is stored; returns the jobs left mid-step.
+        """Open the document store and count the images; returns the jobs left mid-step.
 
-        Only four fields of each job are parsed here, so start-up stays fast with thousands of jobs.
-        With `check_comics_later`, the comics are counted without being read, and the walk that
-        counts the images and the check that each comic is whole JSON (together most of a first
-        start at 10,000 comics) run in the background (see `checked`): image writes wait for the
-        walk, the storage stats for the count, and until the check ends a broken comic is
-        reported only once something reads it.
+        With `check_comics_later`, the walk that counts the images and the store's slow checks (for
+        the file store, that each comic is whole JSON: together most of a first start at 10,000
+        comics) run in the background (see `checked`): image writes wait for the walk, the storage
+        stats for the count, and until the check ends a broken comic is reported only once read.
         """
-        folders = (self.jobs.folder, self.comics.folder, self.characters.folder, self.references.records.folder)
         if isinstance(self.images, ImageStore):
-            folders = (*folders, self.images.root)
-        for folder in folders:
-            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-        await self.job_store.open()
-        await (self.comics.count_files() if check_comics_later else self.comics.count())
-        await self.characters.count()
+            await asyncio.to_thread(self.images.root.mkdir, parents=True, exist_ok=True)
+        await self.documents.open(check_later=check_comics_later)
         if check_comics_later:
             self._checking = asyncio.create_task(self._count_and_check(), name="count-images-check-comics")
             self._checking.add_done_callback(_log_failure)
         else:
             await self.images.count()
-        return await self.job_store.unsettled()
+        return await self.documents.jobs.unsettled()
 
     async def _count_and_check(self) -> None:
         # One after the other: two threads walking the disk at once would fight for the GIL.
         await self.images.count()
-        await self.comics.check()
+        await self.documents.check()
 
     async def checked(self) -> None:
         """Wait for the background count and check of `open(check_comics_later=True)`, if still running."""
         if self._checking is not None:
             await asyncio.wait([self._checking])
 
-    # -- jobs (see JobStore) ------------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Close the document store (its connections, if any); the image store is its opener's to close."""
+        await self.checked()
+        await self.documents.aclose()
+
+    # -- jobs ---------------------------------------------------------------------------------
 
     async def create_job(self, job: Job) -> Job:
-        """Store a new job."""
-        return await self.job_store.create(job)
+        """Store a new job; raises Conflict when its id is taken."""
+        job.record_state(job.created_at)
+
+        def created(stored: Job) -> None:
+            log.info("job %s: created, %s/%s", stored.id, stored.status, stored.step)
+            self.feed.publish(JobWrite(stored, None))
+
+        await self.documents.jobs.create(job, created)
+        return job
 
     async def get_job(self, job_id: UUID) -> Job:
         """One job; raises JobNotFound."""
-        return await self.job_store.get(job_id)
+        return await self.documents.jobs.get(job_id)
 
     async def peek_job(self, job_id: UUID) -> Job:
-        """A job to look at, not to change: a job in progress from memory, any other from disk (see `JobStore.peek`)."""
-        return await self.job_store.peek(job_id)
+        """A job to look at, not to change (the file store answers a job in progress from memory)."""
+        return await self.documents.jobs.peek(job_id)
 
     async def update_job(self, job_id: UUID, change: Callable[[Job], None]) -> Job:
         """Mutate a job under its lock and store it.
 
         `change` edits a private copy in place and may raise to abort without writing; it changes
         the status only through `app.models.transitions.move`, which records and logs the move. A
-        cancel that arrives once the change has begun takes effect after it is stored, indexed and
-        published (see `JsonStore.update`): a change is either not made at all or made whole.
+        cancel that arrives once the change has begun takes effect after it is stored and
+        published: a change is either not made at all or made whole.
         """
-        return await self.job_store.update(job_id, change)
+        before: JobState | None = None
 
-    def job_counts(self) -> dict[tuple[JobStatus, JobStep], int]:
-        """Jobs per (status, step), from the index in memory: no disk access."""
-        return self.job_store.counts()
+        def apply(job: Job) -> Job:
+            nonlocal before
+            before = JobState.of(job)
+            stamped = job.updated_at
+            change(job)
+            if job.updated_at == stamped:  # else a move stamped it, with the time its history entry has
+                job.updated_at = utcnow()
+            return job
+
+        return await self.documents.jobs.update(job_id, apply, lambda job: self.feed.publish(JobWrite(job, before)))
+
+    async def job_counts(self) -> JobCounts:
+        """Jobs per (status, step): the file store's index in memory, or one query."""
+        return await self.documents.jobs.counts()
 
     async def list_jobs(self, status: JobStatus | None, limit: int, offset: int) -> tuple[int, list[Job]]:
         """A page of jobs, newest first, optionally of one status; also returns the total count."""
-        return await self.job_store.page(status, limit, offset)
+        return await self.documents.jobs.page(status, limit, offset)
 
     # -- comics -----------------------------------------------------------------------------
 
     async def save_comic(self, comic: Comic) -> None:
         """Store a finished comic."""
-        await self.comics.put(str(comic.id), comic)
+        await self.documents.comics.put(comic)
 
     async def get_comic(self, comic_id: UUID) -> Comic:
         """One finished comic; raises ComicNotFound."""
-        return await self.comics.get(str(comic_id))
+        return await self.documents.comics.get(comic_id)
 
     async def delete_comic(self, comic_id: UUID) -> Comic:
         """Remove a comic, its images and the job that made it."""
         comic = await self.get_comic(comic_id)
         await self.images.delete_comic(comic.id)
-        await self.comics.delete(str(comic.id))
-        await self.job_store.delete(comic.job_id)  # no error when the comic outlived its job record
+        await self.documents.comics.delete(comic.id)
+        await self.documents.jobs.delete(comic.job_id)  # no error when the comic outlived its job record
         log.info("job %s: comic %s deleted", comic.job_id, comic.id)
         return comic
+
+    def comic_location(self, comic_id: UUID) -> str:
+        """Where a comic's record is kept, for a person to read: its file, or its database row."""
+        return self.documents.location(comic_id)
 
     # -- characters -------------------------------------------------------------------------
 
     async def custom_characters(self) -> list[Character]:
         """Every custom character the creator added."""
-        return await self.characters.all()
+        return await self.documents.characters.custom()
+
+    async def get_character(self, character_type: str) -> Character:
+        """One custom character; raises CharacterNotFound."""
+        return await self.documents.characters.get(character_type)
 
     async def add_character(self, character: Character) -> Character:
         """Store a new custom character; raises Conflict when the type is taken."""
-        await self.characters.create(character.character_type, character)
+        await self.documents.characters.add(character)
         return character
 
     # -- v2.0's export calls ----------------------------------------------------------------
@@ -198,28 +222,21 @@ class DataManager:
     # -- stats ------------------------------------------------------------------------------
 
     def unreadable(self) -> dict[str, str]:
-        """Path relative to DATA_DIR -> why, for every stored document known not to parse (no disk access)."""
-        return {
-            f"{store.folder.name}/{name}": why
-            for store in (self.jobs, self.comics, self.characters)
-            for name, why in sorted(store.unreadable().items())
-        }
+        """Where -> why, for every stored record known not to make a valid record (no I/O)."""
+        return self.documents.unreadable()
 
     async def health(self) -> tuple[PlaceCheck, PlaceCheck]:
         """Whether the documents' place and the images' place can be used now."""
-
-        store, images = await asyncio.gather(
-            asyncio.to_thread(folder_health, self.data_dir, "DATA_DIR"), self.images.health()
-        )
+        store, images = await asyncio.gather(self.documents.health(), self.images.health())
         return store, images
 
     async def usage(self) -> StorageUsage:
         """What is stored and how much room it takes."""
-        (jobs, job_bytes), (comics, comic_bytes), (chars, char_bytes), (images, image_bytes) = await asyncio.gather(
-            self.jobs.usage(), self.comics.usage(), self.characters.usage(), self.images.usage()
-        )
+        documents, (images, image_bytes) = await asyncio.gather(self.documents.usage(), self.images.usage())
         _, panel_bytes = await self.images.panel_usage()  # counted with the images above: no second walk
-        return StorageUsage(jobs, comics, chars, job_bytes + comic_bytes + char_bytes, images, image_bytes, panel_bytes)
+        return StorageUsage(
+            documents.jobs, documents.comics, documents.characters, documents.bytes, images, image_bytes, panel_bytes
+        )
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

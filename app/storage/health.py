@@ -1,7 +1,7 @@
 """Whether the places the store keeps data can be used right now, for `/health`.
 
-Each place reports its kind and, when it cannot be used, why. Today both are folders of the file
-store; a database or a bucket would report its own kind here, answering the same question.
+Each place reports its kind and, when it cannot be used, why: folders of the file store, the
+PostgreSQL database of DATABASE_URL (with its schema version), or the bucket of IMAGE_STORE=s3.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class PlaceCheck:
-    """One place data is kept: its kind (`files`, `s3`) and what is wrong with it, None when nothing."""
+    """One place data is kept: its kind, what is wrong with it (None when nothing) and, for a database,
+    the schema version it has (None when unknown or not a database)."""
 
-    kind: Literal["files", "s3"]
+    kind: Literal["files", "s3", "postgres"]
     problem: str | None = None
+    schema_version: int | None = None
 
 
 def folder_health(folder: Path, name: str) -> PlaceCheck:

@@ -1,9 +1,10 @@
-"""JobStore: the job documents, the index that lists them, and the jobs in progress kept in memory.
+"""JobStore: the file store's jobs: their documents, the index that lists them, and the jobs in progress kept in memory.
 
 These three change together on every job write, so one class owns them: a write is stored, then
-indexed, then kept in memory and published (see `JobFeed`), all under the job's lock and all
-whole even when the writer is cancelled (see `JsonStore.update`). Nothing else writes a job, which
-is what makes the memory copy of a job in progress trustworthy (`peek`).
+indexed, then kept in memory and handed to the caller's `stored` (which publishes it, see
+`JobFeed`), all under the job's lock and all whole even when the writer is cancelled (see
+`JsonStore.update`). Nothing else writes a job, which is what makes the memory copy of a job in
+progress trustworthy (`peek`). It implements `documents.JobRecords`.
 """
 
 from __future__ import annotations
@@ -16,22 +17,20 @@ from uuid import UUID
 
 from app.errors import CorruptDocument, JobNotFound
 from app.models.records import Job
-from app.models.states import JobStatus, JobStep
+from app.models.states import JobStatus
 from app.models.transitions import UNSETTLED
-from app.storage.job_feed import JobFeed, JobState, JobWrite
+from app.storage.documents import JobCounts
 from app.storage.job_index import JobHead, JobIndex
 from app.storage.json_store import JsonStore
-from utils import utcnow
 
 log = logging.getLogger("fable.jobs")
 
 
 class JobStore:
-    """Jobs: `create/get/peek/update/delete`, and `page/counts` answered from the index in memory."""
+    """Jobs in `DATA_DIR/jobs`: `page/counts` answered from the index in memory."""
 
-    def __init__(self, folder: Path, feed: JobFeed) -> None:
+    def __init__(self, folder: Path) -> None:
         self.documents = JsonStore(folder, Job, JobNotFound)
-        self._feed = feed
         # id, created_at, status and step of every job: enough to filter and page the job list without
         # reading every document on each request. Rebuilt at start-up, kept current on writes.
         self._index = JobIndex()
@@ -56,16 +55,9 @@ class JobStore:
                 log.warning("job %s: cannot be recovered: %s", job_id, exc)
         return found
 
-    async def create(self, job: Job) -> Job:
+    async def create(self, job: Job, stored: Callable[[Job], None]) -> None:
         """Store a new job; raises Conflict when its id is taken."""
-        job.record_state(job.created_at)
-
-        def created(stored: Job) -> None:
-            log.info("job %s: created, %s/%s", stored.id, stored.status, stored.step)
-            self._stored(stored, None)
-
-        await self.documents.create(str(job.id), job, created)
-        return job
+        await self.documents.create(str(job.id), job, lambda new: self._stored(new, stored))
 
     async def get(self, job_id: UUID) -> Job:
         """One job, read from disk; raises JobNotFound."""
@@ -79,30 +71,21 @@ class JobStore:
         """
         return self._live.get(job_id) or await self.get(job_id)
 
-    async def update(self, job_id: UUID, change: Callable[[Job], None]) -> Job:
-        """Apply `change` to a private copy of the job under its lock, store it, then index and publish it."""
-        before: JobState | None = None
+    async def update(self, job_id: UUID, change: Callable[[Job], Job], stored: Callable[[Job], None]) -> Job:
+        """Apply `change` to the job read under its lock, store it, then index it and hand it to `stored`.
 
-        def apply(job: Job) -> Job:
-            # `job` was read from disk for this change alone, so it is already the private copy; a deep
-            # copy here cost ~1 ms of event-loop time per update (one per stored panel).
-            nonlocal before
-            before = JobState.of(job)
-            stamped = job.updated_at
-            change(job)
-            if job.updated_at == stamped:  # else a move stamped it, with the time its history entry has
-                job.updated_at = utcnow()
-            return job
+        The job is read from disk for this change alone, so it is already the private copy; a deep
+        copy here cost ~1 ms of event-loop time per update (one per stored panel).
+        """
+        return await self.documents.update(str(job_id), change, lambda job: self._stored(job, stored))
 
-        return await self.documents.update(str(job_id), apply, lambda job: self._stored(job, before))
-
-    def _stored(self, job: Job, before: JobState | None) -> None:
+    def _stored(self, job: Job, stored: Callable[[Job], None]) -> None:
         self._index.put(job.id, job.created_at, job.status, job.step)
         if job.status in UNSETTLED:
             self._live[job.id] = job
         else:  # settled: read from disk again, where a document mended or broken by hand shows
             self._live.pop(job.id, None)
-        self._feed.publish(JobWrite(job, before))
+        stored(job)
 
     async def delete(self, job_id: UUID) -> None:
         """Remove a job if it is stored, and forget it either way."""
@@ -111,7 +94,7 @@ class JobStore:
         self._index.remove(job_id)
         self._live.pop(job_id, None)
 
-    def counts(self) -> dict[tuple[JobStatus, JobStep], int]:
+    async def counts(self) -> JobCounts:
         """Jobs per (status, step), from the index in memory: no disk access."""
         return self._index.counts()
 

@@ -55,7 +55,7 @@ def test_health_names_the_instance_and_the_file_store(make_settings: MakeSetting
             body = client.get(path).json()
             assert body["status"] == "ok"
             assert body["instance_id"] == "box-1"
-            assert body["store"] == {"kind": "files", "ok": True, "problem": None}
+            assert body["store"] == {"kind": "files", "ok": True, "problem": None, "schema_version": None}
             assert body["images"] == {"kind": "files", "ok": True, "problem": None}
 
         shutil.rmtree(data_dir / "images")

@@ -1,4 +1,7 @@
-"""Character references on the offline providers: the library lists them, redraws and uploads change them."""
+"""Character references on the offline providers: the library lists them, redraws and uploads change them.
+
+Every test runs on the file store and on PostgreSQL: the records are the store's, the pictures the image store's.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from tests.conftest import MakeSettings
 from tests.utils.flow import API, completed_job, job_ready_to_generate, wait_for_references, wait_until_settled
 
 REFS = f"{API}/comics/characters"
+
+pytestmark = pytest.mark.usefixtures("both_stores")
 
 
 @pytest.fixture

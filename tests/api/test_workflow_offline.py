@@ -1,13 +1,17 @@
-"""The whole workflow over HTTP on the built-in offline providers."""
+"""The whole workflow over HTTP on the built-in offline providers, on the file store and on PostgreSQL."""
 
 from __future__ import annotations
 
 import io
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from tests.utils.flow import API, TOPIC, completed_job, job_at_review, job_ready_to_generate, wait_until_settled
+
+# Nothing here depends on where the records are kept: every test runs on both stores.
+pytestmark = pytest.mark.usefixtures("both_stores")
 
 
 def test_full_flow_produces_six_decodable_panels(client: TestClient) -> None:

@@ -12,6 +12,7 @@ from app.models.records import Job, Providers
 from app.models.states import AgeGroup, JobStatus
 from app.storage import head_primer
 from app.storage.data_manager import DataManager
+from app.storage.file_documents import FileDocuments
 from app.storage.head_scan import cache_file, scan_heads
 from app.storage.job_index import JobHead
 from app.storage.json_store import is_document_key
@@ -40,7 +41,7 @@ async def test_a_primed_start_sees_the_same_jobs_and_the_child_wrote_the_cache(t
     cache = cache_file(data_dir / "jobs")
     cache.unlink(missing_ok=True)
 
-    assert DataManager.prime(data_dir)
+    assert FileDocuments(data_dir).prime()
     head_primer.wait_for(cache)
     assert cache.exists()  # written by the child, before the server's own scan
     assert await stored_statuses(data_dir) == made
@@ -71,7 +72,7 @@ async def test_one_child_per_cache_and_none_needed(tmp_path: Path) -> None:
     cache.unlink(missing_ok=True)
 
     assert head_primer.prime(cache, lambda: time.sleep(0.5))
-    assert not DataManager.prime(data_dir)  # the first child holds the lock: no second one
+    assert not FileDocuments(data_dir).prime()  # the first child holds the lock: no second one
     head_primer.wait_for(cache)
     assert not cache.exists()  # that child wrote nothing, and the start does not need it
     assert await stored_statuses(data_dir) == made

@@ -1,11 +1,22 @@
-"""Helpers for tests against a real PostgreSQL: psql as a user runs it, and table snapshots."""
+"""Helpers for tests against a real PostgreSQL: the server, psql as a user runs it, and table snapshots.
+
+pgserver ships PostgreSQL 16 and its client tools (psql included) as a wheel, so a plain
+`pip install` is all a machine needs; it runs the server as an unprivileged user when the tests run
+as root. The server listens on a Unix socket only: nothing leaves the machine.
+"""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
+from uuid import uuid4
 
 import psycopg
 
@@ -17,10 +28,39 @@ with warnings.catch_warnings():
     import pgserver
     from pgserver.postgres_server import POSTGRES_BIN_PATH
 
-__all__ = ["PSQL", "as_dicts", "pgserver", "psql", "table_rows"]
+__all__ = ["PSQL", "PostgresServer", "as_dicts", "pgserver", "psql", "table_rows"]
 
 # The psql that ships with pgserver's PostgreSQL, so no system client is needed.
 PSQL = POSTGRES_BIN_PATH / "psql"
+
+
+class PostgresServer:
+    """One PostgreSQL server in a temporary folder, removed on exit; `database()` makes a fresh database."""
+
+    def __enter__(self) -> PostgresServer:
+        self._pgdata = Path(tempfile.mkdtemp(prefix="fable-pg-"))
+        self._server = pgserver.get_server(self._pgdata, cleanup_mode="delete")
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self._server.cleanup()
+        shutil.rmtree(self._pgdata, ignore_errors=True)
+
+    def get_uri(self, name: str = "postgres") -> str:
+        """The URL of database `name` (the server's own by default)."""
+        return self._server.get_uri(name)
+
+    @contextmanager
+    def database(self) -> Iterator[str]:
+        """The URL of a new, empty database, dropped (connections and all) on exit."""
+        name = f"fable_{uuid4().hex[:12]}"
+        with psycopg.connect(self.get_uri(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield self.get_uri(name)
+        finally:
+            with psycopg.connect(self.get_uri(), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def psql(url: str, *files: Path) -> subprocess.CompletedProcess[str]:

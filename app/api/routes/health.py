@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from app import __version__
 from app.api.deps import ServicesDep
 from app.models.records import Providers
-from app.models.schemas import HealthResponse, PlaceHealth, StorageHealth
+from app.models.schemas import HealthResponse, PlaceHealth, StorageHealth, StoreHealth
 from app.storage.health import PlaceCheck
 
 router = APIRouter(tags=["health"])
@@ -29,7 +29,7 @@ async def health(services: ServicesDep) -> HealthResponse:
         image_model=getattr(services.images, "model", None),
         moderation=services.moderator.name,
         storage=StorageHealth(corrupt_documents=corrupt),
-        store=_place(store),
+        store=StoreHealth(**_place(store).model_dump(), schema_version=store.schema_version),
         images=_place(images),
     )
 

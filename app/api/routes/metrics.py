@@ -36,4 +36,5 @@ async def metrics(services: ServicesDep) -> PlainTextResponse:
     each step, provider calls (latency and failures, by provider and operation), pictures drawn, and the
     process's own (CPU, memory, garbage collection). Behind `API_TOKEN` like the API: a scrape sends it as
     a bearer token."""
-    return PlainTextResponse(services.metrics.exposition(), media_type=CONTENT_TYPE)
+    counts = await services.data.job_counts()
+    return PlainTextResponse(services.metrics.exposition(counts), media_type=CONTENT_TYPE)

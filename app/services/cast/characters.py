@@ -55,7 +55,7 @@ class CharacterLibrary:
         """One character of the library, preset or custom; raises CharacterNotFound."""
         if character_type in PRESETS:
             return PRESETS[character_type]
-        return await self._data.characters.get(character_type)
+        return await self._data.get_character(character_type)
 
     async def add(self, character: Character) -> Character:
         """Store a custom character; its type must not clash with a preset or another custom one."""

@@ -11,7 +11,7 @@ Labels are bounded by design: statuses, steps, provider names and operations, ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -37,27 +37,33 @@ STEP_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 
 # A provider call: a few ms offline, seconds for an LLM, up to IMAGE_TIMEOUT_SECONDS (180) for a picture.
 CALL_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 180, 300)
 
-JobCounts = Callable[[], Mapping[tuple[JobStatus, JobStep], int]]
+JobCounts = Mapping[tuple[JobStatus, JobStep], int]
 
 
 class JobsCollector(Collector):
-    """`fable_jobs{status, step}`, read from the store's job index at each scrape.
+    """`fable_jobs{status, step}`, as the store counted them for this scrape.
 
-    Counted at scrape time rather than kept in a gauge that every write adjusts: the index already
-    keeps the numbers, so there is nothing to keep in step with it, and nothing to walk either.
+    Counted at scrape time rather than kept in a gauge that every write adjusts: the store already
+    keeps the numbers (an index in memory, or a query on PostgreSQL, where other instances write
+    too), so there is nothing to keep in step with it. The route asks the store, which may need to
+    await, and hands the counts over (`Metrics.exposition`).
     """
 
-    def __init__(self, counts: JobCounts) -> None:
-        self._counts = counts
+    def __init__(self) -> None:
+        self._counts: dict[tuple[JobStatus, JobStep], int] = {}
+
+    def update(self, counts: JobCounts) -> None:
+        """The counts for the next collection; a pair counted before stays, at 0, so its series does not vanish."""
+        self._counts = dict.fromkeys(self._counts, 0) | dict(counts)
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
-        """The family without samples: lets the registry check names without reading the index."""
+        """The family without samples: lets the registry check names without counting jobs."""
         yield self._family()
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        """One sample per (status, step) seen since start-up, zeros included."""
+        """One sample per (status, step) counted since start-up, zeros included."""
         family = self._family()
-        for (status, step), count in sorted(self._counts().items()):
+        for (status, step), count in sorted(self._counts.items()):
             family.add_metric([status.value, step.value], count)
         yield family
 
@@ -69,13 +75,14 @@ class JobsCollector(Collector):
 class Metrics:
     """The app's registry and every metric the service records, made once at start-up."""
 
-    def __init__(self, job_counts: JobCounts, instance_id: str) -> None:
+    def __init__(self, instance_id: str) -> None:
         # target_info names the instance as its log lines do, since Prometheus's own `instance` label
         # is the scrape address.
         self.registry = CollectorRegistry(target_info={"instance_id": instance_id})
         for standard in (ProcessCollector, PlatformCollector, GCCollector):
             standard(registry=self.registry)
-        self.registry.register(JobsCollector(job_counts))
+        self._jobs = JobsCollector()
+        self.registry.register(self._jobs)
         self.step_seconds = Histogram(
             "fable_job_step_duration_seconds",
             "Time a job spent in a status and step, observed when it leaves them",
@@ -112,6 +119,8 @@ class Metrics:
         seconds = (job.updated_at - left.since).total_seconds()
         self.step_seconds.labels(left.status.value, left.step.value).observe(seconds)
 
-    def exposition(self) -> bytes:
-        """Every metric in Prometheus's text format (see CONTENT_TYPE)."""
+    def exposition(self, job_counts: JobCounts | None = None) -> bytes:
+        """Every metric in Prometheus's text format (see CONTENT_TYPE), with the store's `job_counts` when given."""
+        if job_counts is not None:
+            self._jobs.update(job_counts)
         return generate_latest(self.registry)

@@ -14,15 +14,19 @@ from uuid import UUID, uuid5
 from pydantic import BaseModel
 
 from app.models.records import Character, Comic, Job, Panel, Scene
-from app.storage.relational.schema import CHARACTERS, COMICS, JOBS, PANELS, SCENES
+from app.models.references import CharacterReferences
+from app.storage.relational.schema import CHARACTER_REFERENCES, CHARACTERS, COMICS, JOBS, PANELS, SCENES
 
 Row = dict[str, Any]
 
 _JOB_COLUMNS = set(JOBS.column_names)
 _COMIC_COLUMNS = set(COMICS.column_names) | {"scenes", "panels"}  # these two have tables of their own
 _SCENE_COLUMNS = set(SCENES.column_names)
-_PANEL_COLUMNS = set(PANELS.column_names) | {"image_path", "content_type", "width", "height", "size_bytes", "sha256"}
 _CHARACTER_COLUMNS = set(CHARACTERS.column_names)
+_REFERENCES_COLUMNS = set(CHARACTER_REFERENCES.column_names)
+# The columns of a panel that its image row holds (`image_row`); `records.py` reads them back from there.
+PANEL_IMAGE_FIELDS = ("image_path", "content_type", "width", "height", "size_bytes", "sha256")
+_PANEL_COLUMNS = set(PANELS.column_names) | set(PANEL_IMAGE_FIELDS)
 
 
 def image_id(panel_id: UUID) -> UUID:
@@ -132,6 +136,16 @@ def character_row(character: Character) -> Row:
         "custom": character.custom,
         "data": _rest(character, _CHARACTER_COLUMNS),
         "created_at": _time(character.created_at),
+    }
+
+
+def references_row(references: CharacterReferences, updated_at: datetime) -> Row:
+    """A `character_references` row (the live store's; the export does not carry references)."""
+    return {
+        "character_type": references.character_type,
+        "styles": _json(references.model_dump(mode="json", include={"styles"})["styles"]),
+        "data": _rest(references, _REFERENCES_COLUMNS),
+        "updated_at": _time(updated_at),
     }
 
 

@@ -1,17 +1,19 @@
 """The store's tables as Python sees them: names, columns and column types, in load order.
 
-`schema.sql` (next to this module, read with importlib.resources) is the DDL a person reads and
-PostgreSQL runs; this module is what the SQL and CSV writers need to render values. A test checks
-that both describe the same columns with the same types.
+`schema.sql` (next to this module, read with importlib.resources) is the DDL a person reads, the
+export writes and PostgreSQL runs; this module is what the SQL and CSV writers and the live
+PostgreSQL store need to render and read values. `migrations/` builds the same schema step by step
+for a live database (`migrations()`). Tests check that all three agree.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources import files
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # the number of the last migration; schema.sql is all of them
 
 
 class ColumnType(StrEnum):
@@ -150,10 +152,33 @@ CHARACTERS = Table(
     ),
 )
 
+# The live store's own tables (migration 2): not exported, so not in TABLES.
+CHARACTER_REFERENCES = Table(
+    "character_references",
+    "character_type",
+    (("character_type", _T), ("styles", _J), ("data", _J), ("updated_at", _TS)),
+)
+SCHEMA_MIGRATIONS = Table("schema_migrations", "version", (("version", _I), ("applied_at", _TS)))
+
 # Parents before children: loading in this order never breaks a foreign key.
 TABLES: tuple[Table, ...] = (JOBS, COMICS, SCENES, PANELS, IMAGES, CHARACTERS)
+ALL_TABLES: tuple[Table, ...] = (*TABLES, CHARACTER_REFERENCES, SCHEMA_MIGRATIONS)
+
+_MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 
 
 def schema_sql() -> str:
     """The text of schema.sql."""
     return files("app.storage.relational").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(version, SQL) of every migration, in order; numbered 1, 2, ... with no gap (a gap is a packaging bug)."""
+    found = []
+    for entry in files("app.storage.relational").joinpath("migrations").iterdir():
+        if match := _MIGRATION_NAME.fullmatch(entry.name):
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    found.sort()
+    if [version for version, _ in found] != list(range(1, SCHEMA_VERSION + 1)):
+        raise RuntimeError(f"migrations {[v for v, _ in found]} do not run 1..{SCHEMA_VERSION}")
+    return found

@@ -1,4 +1,7 @@
--- Fable Tales export schema, version 1.
+-- Fable Tales schema, version 2.
+--
+-- The tables the export writes and the live PostgreSQL store (DATABASE_URL) uses. The store builds the same schema from migrations/ at start-up; a test
+-- checks that both give the same tables, columns, indexes and constraints.
 --
 -- Idempotent: every statement can run again on a database that already has these tables.
 -- Load it before data.sql, for example:
@@ -36,6 +39,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_comic_id_idx ON jobs (comic_id);
 CREATE INDEX IF NOT EXISTS jobs_status_idx ON jobs (status);
 CREATE INDEX IF NOT EXISTS jobs_created_at_idx ON jobs (created_at);
+-- GET /jobs?status= pages newest first within one status without sorting every job of it.
+CREATE INDEX IF NOT EXISTS jobs_status_created_at_idx ON jobs (status, created_at DESC, id DESC);
 
 -- Finished comics. `characters` is the cast as it was when the comic was made (snapshots, so
 -- later edits of the character library do not change it).
@@ -116,6 +121,23 @@ CREATE TABLE IF NOT EXISTS characters (
     created_at      timestamptz  -- NULL for the presets
 );
 
+-- A character's reference pictures per art style, with their versions and the draw in flight.
+-- Keyed by type alone, with no foreign key: the presets have references but no `characters` row.
+CREATE TABLE IF NOT EXISTS character_references (
+    character_type  text PRIMARY KEY,
+    styles          jsonb NOT NULL,  -- style name -> {current, versions, draw}
+    data            jsonb NOT NULL,  -- any other field of the references record
+    updated_at      timestamptz NOT NULL
+);
+
+-- Which migrations (app/storage/relational/migrations/) the database has had: the live store
+-- applies the missing ones at start-up. This file is all of them at once.
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     integer PRIMARY KEY,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO schema_migrations (version) VALUES (1), (2) ON CONFLICT (version) DO NOTHING;
+
 -- Supabase serves tables in `public` over its REST API; with row level security on and no
 -- policy, only the owner and the service role can read them. Add policies to open them up.
 ALTER TABLE jobs ENABLE ROW LEVEL SECURITY;
@@ -124,3 +146,5 @@ ALTER TABLE scenes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE panels ENABLE ROW LEVEL SECURITY;
 ALTER TABLE images ENABLE ROW LEVEL SECURITY;
 ALTER TABLE characters ENABLE ROW LEVEL SECURITY;
+ALTER TABLE character_references ENABLE ROW LEVEL SECURITY;
+ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY;

@@ -28,12 +28,16 @@ pytestmark = pytest.mark.anyio
 BRIEF = StoryBrief(topic="sharing toys", age_group="5-8")
 
 
-def _metrics(data: DataManager | None = None) -> Metrics:
-    return Metrics(data.job_counts if data is not None else dict, "test-instance")
+def _metrics() -> Metrics:
+    return Metrics("test-instance")
 
 
 def _scrape(metrics: Metrics) -> str:
     return metrics.exposition().decode()
+
+
+async def _scrape_jobs(metrics: Metrics, data: DataManager) -> str:
+    return metrics.exposition(await data.job_counts()).decode()
 
 
 class _FailingText:
@@ -66,15 +70,15 @@ def test_two_apps_in_one_process_keep_their_own_metrics() -> None:
     assert sample(_scrape(first), "target_info", instance_id="test-instance") == 1
 
 
-async def test_job_counts_come_from_the_index_at_each_scrape(tmp_path: Path) -> None:
+async def test_job_counts_come_from_the_store_at_each_scrape(tmp_path: Path) -> None:
     data = DataManager(tmp_path / "data")
     await data.open()
-    metrics = _metrics(data)
+    metrics = _metrics()
     job = await add_unfinished_job(data)
-    assert sample(_scrape(metrics), "fable_jobs", status="requires_action", step="scene_review") == 1
+    assert sample(await _scrape_jobs(metrics, data), "fable_jobs", status="requires_action", step="scene_review") == 1
 
     await data.update_job(job.id, _refine)
-    text = _scrape(metrics)
+    text = await _scrape_jobs(metrics, data)
     assert sample(text, "fable_jobs", status="requires_action", step="scene_review") == 0
     assert sample(text, "fable_jobs", status="processing", step="refining_scenes") == 1
 
@@ -82,7 +86,7 @@ async def test_job_counts_come_from_the_index_at_each_scrape(tmp_path: Path) -> 
 async def test_a_step_is_timed_when_the_job_leaves_it_and_only_then(tmp_path: Path) -> None:
     data = DataManager(tmp_path / "data")
     await data.open()
-    metrics = _metrics(data)
+    metrics = _metrics()
     data.feed.subscribe(metrics.job_stored)
     job = await add_unfinished_job(data)
     left = {"status": "requires_action", "step": "scene_review"}
