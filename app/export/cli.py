@@ -55,6 +55,12 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     if not (args.out or args.database_url or supabase or s3):
         raise InvalidRequest("say where the export goes: --out DIR and/or --database-url URL")
     bucket = _bucket(settings, supabase=supabase, s3=s3)
+    if settings.database_url:
+        raise InvalidRequest(
+            f"DATABASE_URL is set ({redact(settings.database_url)}): the records are in the database, and the"
+            " export reads the folders of a file store. To move DATA_DIR up, run the export without DATABASE_URL"
+            " and name the database with --database-url; to copy a database, use pg_dump"
+        )
     if settings.image_store == "s3":
         raise InvalidRequest(BUCKET_EXPORT)
     started = time.perf_counter()

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from app.storage.relational.schema import TABLES
 from tests.utils.flow import API, completed_job
 from tests.utils.postgres import psql
+from tests.utils.stores import table_counts
 
 
 def _comic_id(client: TestClient, job_id: str) -> str:
@@ -28,7 +29,7 @@ def test_export_of_two_comics_downloads_as_a_zip_that_loads(
     response = client.post(f"{API}/export")
     assert response.status_code == 201, response.text
     manifest = response.json()
-    assert manifest["tables"] == {"jobs": 2, "comics": 2, "scenes": 12, "panels": 12, "images": 12, "characters": 8}
+    assert manifest["tables"] == table_counts(2, 2, 12, 8, references=2)
     assert manifest["comic_id"] is None
     assert manifest["bucket"] == "comics"
     assert manifest["problems"] == []
@@ -71,12 +72,15 @@ def test_export_of_one_comic(client: TestClient) -> None:
     assert response.status_code == 201, response.text
     manifest = response.json()
     assert manifest["comic_id"] == comic_id
-    assert manifest["tables"] == {"jobs": 1, "comics": 1, "scenes": 6, "panels": 6, "images": 6, "characters": 2}
-    images = [f["path"] for f in manifest["files"] if f["path"].startswith("storage/")]
+    assert manifest["tables"] == table_counts(1, 1, 6, 2, references=2)
+    images = [f["path"] for f in manifest["files"] if f["path"].startswith("storage/comics/comics/")]
     # The panels the images rows name, then what is made of them, under their names in the comic's folder.
     finished = [f"panel-{n}.lettered.png" for n in range(1, 7)] + ["page.png", "comic-a4.pdf", "comic-letter.pdf"]
     names = [f"panel-{n}.png" for n in range(1, 7)] + finished
     assert images == sorted(f"storage/comics/comics/{comic_id}/{name}" for name in names)
+    # The cast's reference pictures, under the image stores' keys.
+    references = [f["path"] for f in manifest["files"] if f["path"].startswith("storage/comics/characters/")]
+    assert references == [f"storage/comics/characters/{kind}/storybook.v1.png" for kind in ("girl_young", "parent_mom")]
 
 
 def test_bad_requests_get_clear_4xx(client: TestClient, data_dir: Path) -> None:
@@ -93,9 +97,7 @@ def test_bad_requests_get_clear_4xx(client: TestClient, data_dir: Path) -> None:
 def test_an_empty_store_exports_the_character_library(client: TestClient) -> None:
     response = client.post(f"{API}/export", json={})
     assert response.status_code == 201, response.text
-    assert response.json()["tables"] == {
-        "jobs": 0, "comics": 0, "scenes": 0, "panels": 0, "images": 0, "characters": 8,
-    }  # fmt: skip
+    assert response.json()["tables"] == table_counts(0, 0, 0, 8)
     assert client.get(response.json()["download_url"]).status_code == 200
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.export.csv_writer import field_text
 from app.export.sql import literal, upsert_statement
-from app.storage.relational.schema import ALL_TABLES, SCHEMA_VERSION, TABLES, ColumnType, schema_sql
+from app.storage.relational.schema import ALL_TABLES, CHARACTERS, SCHEMA_VERSION, ColumnType, schema_sql
 from tests.utils.stores import HOSTILE, HOSTILE_LIST
 
 _VALUES: list[tuple[object, ColumnType]] = [
@@ -75,7 +75,7 @@ def test_csv_field_shapes() -> None:
 
 
 def test_upsert_skips_identical_rows() -> None:
-    statement = upsert_statement(TABLES[-1], [])
+    statement = upsert_statement(CHARACTERS, [])
     assert "ON CONFLICT (character_type) DO UPDATE SET name = EXCLUDED.name" in statement
     assert "WHERE (characters.name, " in statement
     assert "IS DISTINCT FROM (EXCLUDED.name, " in statement

@@ -58,8 +58,13 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
 
 def run_export(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`python main.py export ARGS` as a user runs it: in the repo root, on `data_dir`, with `service_env(**env)`."""
+    return run_command("export", data_dir, *args, **env)
+
+
+def run_command(command: str, data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python main.py COMMAND ARGS` as a user runs it: in the repo root, on `data_dir`, with `service_env(**env)`."""
     return subprocess.run(
-        [sys.executable, "main.py", "export", *args],
+        [sys.executable, "main.py", command, *args],
         cwd=REPO_ROOT,
         env=service_env(data_dir, **env),
         capture_output=True,

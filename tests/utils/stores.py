@@ -206,6 +206,19 @@ async def add_finished_files(data: DataManager, comic: Comic) -> Comic:
     return finished
 
 
+def table_counts(jobs: int, comics: int, panels: int, characters: int, references: int = 0) -> dict[str, int]:
+    """The rows per export table that a store of these sizes gives (a scene and an image row per panel)."""
+    return {
+        "jobs": jobs,
+        "comics": comics,
+        "scenes": panels,
+        "panels": panels,
+        "images": panels,
+        "characters": characters,
+        "character_references": references,
+    }
+
+
 def build_store(data_dir: Path) -> Comic:
     """`fill_store` on a new DataManager at `data_dir`, from synchronous code."""
     return asyncio.run(fill_store(DataManager(data_dir)))

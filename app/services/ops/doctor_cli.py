@@ -25,6 +25,13 @@ def add_doctor_command(commands: argparse._SubParsersAction) -> None:
 
 def run_doctor_command(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
     """Run `doctor`; returns the exit status (0 clean, 1 problems, 2 cannot check)."""
+    if settings.database_url:
+        # It reads the folders' JSON documents; the database's rows are checked as they are read (see /health).
+        sys.stderr.write(
+            "error: doctor checks a file store's folders; with DATABASE_URL set the records are in the database,"
+            " which doctor does not check (GET /api/v1/storage/stats lists rows that cannot be read)\n"
+        )
+        return 2
     if settings.image_store == "s3":
         # It compares records with the files of the images folder; a bucket's objects are not read yet.
         sys.stderr.write("error: doctor checks the images folder; with IMAGE_STORE=s3 it has nothing to compare\n")

@@ -18,6 +18,7 @@ from app.models.references import CharacterReferences
 from app.storage.relational.schema import CHARACTER_REFERENCES, CHARACTERS, COMICS, JOBS, PANELS, SCENES
 
 Row = dict[str, Any]
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a references record with no picture and no draw names no time
 
 _JOB_COLUMNS = set(JOBS.column_names)
 _COMIC_COLUMNS = set(COMICS.column_names) | {"scenes", "panels"}  # these two have tables of their own
@@ -60,7 +61,12 @@ def job_row(job: Job) -> Row:
 
 
 def comic_row(comic: Comic, job_id: UUID | None) -> Row:
-    """A `comics` row; `job_id` is None when the comic's job is not exported."""
+    """A `comics` row; `job_id` is None when the comic's job is not stored.
+
+    The column is a foreign key, so it cannot name a job that is gone; `data` keeps the record's
+    own id then, since a comic cannot be read back without it (`records.comic_of`).
+    """
+    lost = {"job_id": str(comic.job_id)} if job_id is None else {}
     return {
         "id": comic.id,
         "job_id": job_id,
@@ -71,7 +77,7 @@ def comic_row(comic: Comic, job_id: UUID | None) -> Row:
         "seed": comic.seed,
         "characters": _json([member.model_dump(mode="json") for member in comic.characters]),
         "providers": _json(comic.providers.model_dump(mode="json")),
-        "data": _rest(comic, _COMIC_COLUMNS),
+        "data": {**_rest(comic, _COMIC_COLUMNS), **lost},
         "created_at": _time(comic.created_at),
     }
 
@@ -139,14 +145,23 @@ def character_row(character: Character) -> Row:
     }
 
 
-def references_row(references: CharacterReferences, updated_at: datetime) -> Row:
-    """A `character_references` row (the live store's; the export does not carry references)."""
+def references_row(references: CharacterReferences, updated_at: datetime | None = None) -> Row:
+    """A `character_references` row; `updated_at` defaults to the newest time the record names.
+
+    The export takes the default, so that two exports of the same record are the same row.
+    """
     return {
         "character_type": references.character_type,
         "styles": _json(references.model_dump(mode="json", include={"styles"})["styles"]),
         "data": _rest(references, _REFERENCES_COLUMNS),
-        "updated_at": _time(updated_at),
+        "updated_at": _time(updated_at or _last_change(references)),
     }
+
+
+def _last_change(references: CharacterReferences) -> datetime:
+    times = [v.created_at for style in references.styles.values() for v in style.versions]
+    times += [style.draw.at for style in references.styles.values() if style.draw is not None]
+    return max((_time(t) for t in times), default=_NEVER)
 
 
 def _rest(record: BaseModel, columns: set[str]) -> Any:

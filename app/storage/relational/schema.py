@@ -152,17 +152,18 @@ CHARACTERS = Table(
     ),
 )
 
-# The live store's own tables (migration 2): not exported, so not in TABLES.
+# Added by migration 2 with the live store; exported since, so that a store moved up keeps its references.
 CHARACTER_REFERENCES = Table(
     "character_references",
     "character_type",
     (("character_type", _T), ("styles", _J), ("data", _J), ("updated_at", _TS)),
 )
+# The ledger: schema.sql fills it, the live store's migrations add to it; it holds no records.
 SCHEMA_MIGRATIONS = Table("schema_migrations", "version", (("version", _I), ("applied_at", _TS)))
 
-# Parents before children: loading in this order never breaks a foreign key.
-TABLES: tuple[Table, ...] = (JOBS, COMICS, SCENES, PANELS, IMAGES, CHARACTERS)
-ALL_TABLES: tuple[Table, ...] = (*TABLES, CHARACTER_REFERENCES, SCHEMA_MIGRATIONS)
+# The tables that hold records, parents before children: loading in this order never breaks a foreign key.
+TABLES: tuple[Table, ...] = (JOBS, COMICS, SCENES, PANELS, IMAGES, CHARACTERS, CHARACTER_REFERENCES)
+ALL_TABLES: tuple[Table, ...] = (*TABLES, SCHEMA_MIGRATIONS)
 
 _MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 

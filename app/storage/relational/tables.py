@@ -15,13 +15,15 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from app.errors import CorruptDocument, InvalidRequest, JobNotFound, MediaNotFound
 from app.models.records import Character, Comic, Job
+from app.models.references import CharacterReferences
 from app.storage.image_store import ImageStore
+from app.storage.relational import rows
+from app.storage.relational.files import ImageFile, ImageResolver, comic_files, panel_file, reference_files
 from app.storage.relational.rows import Row, character_row, comic_row, image_row, job_row, panel_row, scene_row
 from app.storage.relational.schema import TABLES, schema_sql
 from master_prompts import PRESET_CHARACTERS
@@ -36,21 +38,6 @@ BUCKET_EXPORT = (
     "with IMAGE_STORE=s3 the export does not carry images: they are already objects in the bucket under the"
     " export's keys; export the folder store before switching, or load the tables with IMAGE_STORE=files"
 )
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
-
-
-class ImageResolver(Protocol):
-    """Finds a stored image by its path relative to DATA_DIR (the ImageStore does)."""
-
-    def resolve(self, relative: str) -> Path: ...
-
-
-@dataclass(frozen=True)
-class ImageFile:
-    """A stored image and its object path in the bucket."""
-
-    source: Path
-    storage_path: str
 
 
 @dataclass
@@ -66,7 +53,7 @@ class ExportTables:
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
-        return {name: len(rows) for name, rows in self.rows.items()}
+        return {name: len(found) for name, found in self.rows.items()}
 
     @property
     def schema(self) -> str:
@@ -80,19 +67,24 @@ def preset_characters() -> list[Character]:
 
 
 def store_tables(data: DataManager, bucket: str = DEFAULT_BUCKET) -> ExportTables:
-    """Every job, finished comic and library character as rows; blocking (it reads every document)."""
+    """Every job, finished comic, library character and references record as rows; blocking (reads them all)."""
     jobs, comics, custom = data.jobs.read_all(), data.comics.read_all(), data.characters.read_all()
-    return build_tables(jobs, comics, custom, images=image_files(data), bucket=bucket)
+    references = data.files.references.documents.read_all()
+    return build_tables(jobs, comics, custom, references, images=image_files(data), bucket=bucket)
 
 
 def comic_tables(data: DataManager, comic_id: UUID, bucket: str = DEFAULT_BUCKET) -> ExportTables:
-    """One finished comic, its job and its cast's library characters as rows; raises ComicNotFound. Blocking."""
+    """One finished comic, its job and its cast's library characters and references as rows; raises ComicNotFound.
+
+    Blocking.
+    """
     comic = data.comics.read(str(comic_id))
     jobs = []
     with contextlib.suppress(JobNotFound, CorruptDocument):  # then job_id is NULL, and reported
         jobs.append(data.jobs.read(str(comic.job_id)))
     custom = data.characters.read_all()
-    return build_tables(jobs, [comic], custom, images=image_files(data), bucket=bucket, cast_only=True)
+    references = data.files.references.documents.read_all()
+    return build_tables(jobs, [comic], custom, references, images=image_files(data), bucket=bucket, cast_only=True)
 
 
 def image_files(data: DataManager) -> ImageResolver:
@@ -110,14 +102,15 @@ def build_tables(
     jobs: Iterable[Job],
     comics: Iterable[Comic],
     custom_characters: Iterable[Character],
+    references: Iterable[CharacterReferences] = (),
     *,
     images: ImageResolver,
     bucket: str = DEFAULT_BUCKET,
     cast_only: bool = False,
 ) -> ExportTables:
-    """Rows for `jobs`, `comics` (with their scenes, panels and images) and the character library.
+    """Rows for `jobs`, `comics` (with their scenes, panels and images), the character library and its references.
 
-    With `cast_only`, the library is narrowed to the characters the comics cast.
+    With `cast_only`, the library and the references are narrowed to the characters the comics cast.
     """
     tables = ExportTables()
     job_ids: set[UUID] = set()
@@ -137,6 +130,9 @@ def build_tables(
     for character in [*preset_characters(), *sorted(custom_characters, key=lambda c: c.character_type)]:
         if not cast_only or character.character_type in cast:
             tables["characters"].append(character_row(character))
+    for record in sorted(references, key=lambda r: r.character_type):
+        if not cast_only or record.character_type in cast:
+            _add_references(tables, record, images)
     for problem in tables.problems:
         log.warning("export: %s", problem)
     return tables
@@ -167,26 +163,19 @@ def _add_comic(tables: ExportTables, comic: Comic, job_ids: set[UUID], images: I
     for panel in comic.panels:
         tables["panels"].append(panel_row(comic.id, panel, scene_uuid[panel.scene_id]))
         try:
-            source = images.resolve(panel.image_path)
+            file = panel_file(comic, panel, images)
         except MediaNotFound:
             tables.problems.append(f"comic {comic.id} panel {panel.panel_id}: image file {panel.image_path} missing")
             continue
-        suffix = source.suffix.lower() if source.suffix.lower() in _IMAGE_SUFFIXES else ".bin"
-        storage_path = f"comics/{comic.id}/panel-{panel.panel_id}{suffix}"
-        tables.files.append(ImageFile(source, storage_path))
-        tables["images"].append(image_row(comic.id, panel, bucket, storage_path))
-    tables.files.extend(_finished_files(comic, images))
+        tables.files.append(file)
+        tables["images"].append(image_row(comic.id, panel, bucket, file.storage_path))
+    files, problems = comic_files(comic, images)
+    tables.files.extend(files)
+    tables.problems.extend(problems)
 
 
-def _finished_files(comic: Comic, images: ImageResolver) -> list[ImageFile]:
-    """The lettered panels, the page and the PDFs, under the names they have in the comic's folder.
-
-    A missing one is left out without a problem: they are made from the panels, which the service
-    does again when one is asked for (a PDF is only made after the comic completes, or on demand).
-    """
-    paths = [*(panel.lettered_path for panel in comic.panels), comic.page_path, *comic.pdf_paths.values()]
-    found = []
-    for path in dict.fromkeys(p for p in paths if p):
-        with contextlib.suppress(MediaNotFound):
-            found.append(ImageFile(images.resolve(path), f"comics/{comic.id}/{PurePosixPath(path).name}"))
-    return found
+def _add_references(tables: ExportTables, record: CharacterReferences, images: ImageResolver) -> None:
+    tables["character_references"].append(rows.references_row(record))
+    files, problems = reference_files(record, images)
+    tables.files.extend(files)
+    tables.problems.extend(problems)
