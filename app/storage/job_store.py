@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from uuid import UUID
@@ -26,12 +25,6 @@ from app.storage.json_store import JsonStore
 
 log = logging.getLogger("fable.jobs")
 
-# Jobs waiting for their parent (scene review, casting) are polled while the parent reads, like jobs
-# being drawn, and a read from disk is a worker-thread trip that queues behind the drawing of other
-# comics. The most recently written of them are kept in memory too, at most this many: a job may
-# wait for its parent for days, so they are not all kept.
-_WAITING_KEPT = 200
-
 
 class JobStore:
     """Jobs in `DATA_DIR/jobs`: `page/counts` answered from the index in memory."""
@@ -43,7 +36,6 @@ class JobStore:
         self._index = JobIndex()
         # The last stored version of each job in progress (see `peek`); only this process changes them.
         self._live: dict[UUID, Job] = {}
-        self._waiting: OrderedDict[UUID, Job] = OrderedDict()  # the same for jobs waiting, oldest write first
 
     def prime(self) -> bool:
         """Begin `open`'s parsing in a child process, to overlap what the caller does next (see `head_primer`)."""
@@ -72,12 +64,12 @@ class JobStore:
         return await self.documents.get(str(job_id))
 
     async def peek(self, job_id: UUID) -> Job:
-        """A job to look at, not to change: in progress or waiting, as last stored, from memory; any other from disk.
+        """A job to look at, not to change: a job in progress as last stored, from memory; any other from disk.
 
         Clients poll the status of a job being drawn several times a second, and reading the
         document in a worker thread each time queued behind the drawing's own work.
         """
-        return self._live.get(job_id) or self._waiting.get(job_id) or await self.get(job_id)
+        return self._live.get(job_id) or await self.get(job_id)
 
     async def update(self, job_id: UUID, change: Callable[[Job], Job], stored: Callable[[Job], None]) -> Job:
         """Apply `change` to the job read under its lock, store it, then index it and hand it to `stored`.
@@ -89,26 +81,18 @@ class JobStore:
 
     def _stored(self, job: Job, stored: Callable[[Job], None]) -> None:
         self._index.put(job.id, job.created_at, job.status, job.step)
-        self._forget(job.id)
         if job.status in UNSETTLED:
             self._live[job.id] = job
-        elif job.status == JobStatus.REQUIRES_ACTION:
-            self._waiting[job.id] = job
-            if len(self._waiting) > _WAITING_KEPT:
-                self._waiting.popitem(last=False)
-        # Any other is settled: read from disk again, where a document mended or broken by hand shows.
+        else:  # settled: read from disk again, where a document mended or broken by hand shows
+            self._live.pop(job.id, None)
         stored(job)
-
-    def _forget(self, job_id: UUID) -> None:
-        self._live.pop(job_id, None)
-        self._waiting.pop(job_id, None)
 
     async def delete(self, job_id: UUID) -> None:
         """Remove a job if it is stored, and forget it either way."""
         with contextlib.suppress(JobNotFound):
             await self.documents.delete(str(job_id))
         self._index.remove(job_id)
-        self._forget(job_id)
+        self._live.pop(job_id, None)
 
     async def counts(self) -> JobCounts:
         """Jobs per (status, step), from the index in memory: no disk access."""

@@ -4,15 +4,12 @@ it, a write that does not happen is not published, and jobs left mid-step are fo
 from __future__ import annotations
 
 from pathlib import Path
-from unittest.mock import patch
 
 import pytest
 
 from app.errors import JobNotFound
 from app.models.records import Job
 from app.models.states import JobStatus, JobStep
-from app.models.transitions import move
-from app.storage import job_store
 from app.storage.data_manager import DataManager
 from app.storage.job_feed import JobState, JobWrite
 from app.storage.stores import document_store
@@ -68,29 +65,6 @@ async def test_a_job_in_progress_is_peeked_from_memory_and_a_settled_one_from_di
     settled = await data.update_job(job.id, mark_cancelled)
     assert await data.peek_job(job.id) is not settled  # read again
     assert await data.peek_job(job.id) == settled
-
-
-async def test_jobs_waiting_for_their_parent_are_peeked_from_memory_the_latest_few(tmp_path: Path) -> None:
-    data = DataManager(tmp_path / "data")
-    await data.open()
-
-    def wait_for_review(job: Job) -> None:
-        move(job, JobStatus.REQUIRES_ACTION, step=JobStep.SCENE_REVIEW)
-
-    def writing_job() -> Job:
-        return drawing_job().model_copy(update={"step": JobStep.GENERATING_SCENES})
-
-    waiting = []
-    for _ in range(3):
-        job = await data.create_job(writing_job())
-        waiting.append(await data.update_job(job.id, wait_for_review))
-    assert all([await data.peek_job(job.id) is job for job in waiting])
-
-    with patch.object(job_store, "_WAITING_KEPT", 2):
-        newest = await data.update_job((await data.create_job(writing_job())).id, wait_for_review)
-    assert await data.peek_job(newest.id) is newest
-    assert await data.peek_job(waiting[0].id) is not waiting[0]  # the oldest write was let go: read again
-    assert await data.peek_job(waiting[0].id) == waiting[0]
 
 
 async def test_a_deleted_job_leaves_the_store_its_counts_and_memory(store_data: DataManager) -> None:
