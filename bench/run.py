@@ -4,7 +4,8 @@
 
 Sections: end-to-end latency against the critical path, many comics drawn at once and many taken
 through the whole workflow at once (the service on its real SDKs against the local fakes), the
-store at 10,000 comics (offline providers), and the CPU cost of our own rendering. Exits 1 when a target is missed.
+store at 10,000 comics (offline providers), the same store moved up into PostgreSQL, and the CPU
+cost of our own rendering. Exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import cpu, notes, scale
+from bench import cpu, notes, pg_scale, scale
 from bench.flow import Flow, flow_timeout, whole_flow
 from bench.harness import Fakes, service_env, start_service, stop_service
 from bench.latency import Crowd, EndToEnd, Timing, crowd, end_to_end
@@ -71,7 +72,13 @@ def _latency(args: argparse.Namespace, timing: Timing, work: Path) -> tuple[list
 
 
 def _figures(
-    e2e: list[EndToEnd], ready: Prepared, load: Crowd, flow: Flow, store: scale.Scale, costs: list[cpu.CpuCost]
+    e2e: list[EndToEnd],
+    ready: Prepared,
+    load: Crowd,
+    flow: Flow,
+    store: scale.Scale,
+    moved: pg_scale.PgScale,
+    costs: list[cpu.CpuCost],
 ) -> list[Figure]:
     figures = [
         Figure("end-to-end", f"{run.label} ÷ critical path", run.ratio, "ratio", 1.15 if run.panels == 6 else None)
@@ -106,17 +113,10 @@ def _figures(
         Figure("flow", f"GET /status p50 ({len(ms)} polls)", percentile(ms, 50), "ms"),
         Figure("flow", "GET /status p99", percentile(ms, 99), "ms", 25, strict=True),
     ]
-    names = {
-        "stats": "GET /storage/stats",
-        "jobs": "GET /jobs",
-        "jobs?status": "GET /jobs?status=",
-        "result": "GET result",
-    }
     limits = {"stats": 100, "jobs": 100, "jobs?status": 100, "result": 10}
     for key, values in store.latencies.items():
-        figures.append(
-            Figure("store", f"{names[key]} p99", percentile([v * 1000 for v in values], 99), "ms", limits[key], True)
-        )
+        p99 = percentile([v * 1000 for v in values], 99)
+        figures.append(Figure("store", f"{scale.READ_NAMES[key]} p99", p99, "ms", limits[key], True))
     figures += [
         Figure("store", "first start-up to /health (no start-up cache)", store.cold_startup, "s", 2, strict=True),
         Figure("store", "the same, documents not in the OS page cache (as after a reboot)", store.disk_startup, "s"),
@@ -126,6 +126,7 @@ def _figures(
         Figure("store", "RSS after the reads (VmRSS)", store.rss_mb, "MB", 200, strict=True),
         Figure("store", "render workers and their fork server (PSS)", store.helpers_pss_mb, "MB"),
     ]
+    figures += pg_scale.figures(moved)
     for cost in costs:
         value = None if cost.skipped else cost.median * 1000
         figures.append(Figure("cpu", f"{cost.name} (median CPU)", value, "ms", note=f"skipped: {cost.skipped}"))
@@ -141,11 +142,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("end-to-end, load and the whole workflow (service + fakes) ...", flush=True)
         e2e, ready, load, flow = _latency(args, timing, Path(tmp))
         print("the store at scale ...", flush=True)
-        store = scale.measure(ensure_store(args.cache, args.store_comics), restarts=3, samples=args.samples)
+        stored = ensure_store(args.cache, args.store_comics)
+        store = scale.measure(stored, restarts=3, samples=args.samples)
+        print("the same store moved up into PostgreSQL ...", flush=True)
+        moved = pg_scale.measure(stored, samples=args.samples)
     print("CPU cost ...", flush=True)
     costs = cpu.measure(rounds=3)
-    figures = _figures(e2e, ready, load, flow, store, costs)
+    figures = _figures(e2e, ready, load, flow, store, moved, costs)
     sections = notes.sections(args, timing, e2e, ready, load, flow, store)
+    sections.insert(-1, ("The store moved up into PostgreSQL", pg_scale.note(args.samples, moved)))  # before CPU
     elapsed = time.perf_counter() - started
     sections.append(
         (

@@ -17,6 +17,13 @@ from bench.harness import BenchError, Service, service_env, start_service, stop_
 from bench.store import StoreInfo
 
 API = "/api/v1"
+# What `reads` times, as the results name it.
+READ_NAMES = {
+    "stats": "GET /storage/stats",
+    "jobs": "GET /jobs",
+    "jobs?status": "GET /jobs?status=",
+    "result": "GET result",
+}
 
 
 @dataclass
@@ -51,7 +58,8 @@ def _peak_rss_mb(service: Service) -> float:
     raise BenchError("no VmHWM line in /proc/<pid>/status")
 
 
-def _timed(http: httpx.Client, path: str, params: dict[str, object] | None = None) -> tuple[float, dict]:
+def timed(http: httpx.Client, path: str, params: dict[str, object] | None = None) -> tuple[float, dict]:
+    """One GET: its wall time and its JSON answer; raises BenchError for any status but 200."""
     started = time.perf_counter()
     response = http.get(path, params=params)
     elapsed = time.perf_counter() - started
@@ -60,24 +68,29 @@ def _timed(http: httpx.Client, path: str, params: dict[str, object] | None = Non
     return elapsed, response.json()
 
 
-def _reads(http: httpx.Client, expected: int, samples: int, rng: random.Random) -> dict[str, list[float]]:
-    _, stats = _timed(http, f"{API}/storage/stats")
+def reads(http: httpx.Client, expected: int, samples: int, rng: random.Random) -> dict[str, list[float]]:
+    """`samples` stats and job-list reads at random pages, then results of random jobs among those listed.
+
+    Returns the latencies by endpoint; raises BenchError when the store does not hold `expected` comics.
+    The PostgreSQL section (`pg_scale.py`) reads its store with this too, so the rows compare.
+    """
+    _, stats = timed(http, f"{API}/storage/stats")
     if stats["json_storage"]["total_comics"] != expected:
         raise BenchError(f"the store holds {stats['json_storage']['total_comics']} comics, expected {expected}")
     job_ids: list[str] = []
     lat: dict[str, list[float]] = {"stats": [], "jobs": [], "jobs?status": [], "result": []}
     for _ in range(samples):
-        lat["stats"].append(_timed(http, f"{API}/storage/stats")[0])
+        lat["stats"].append(timed(http, f"{API}/storage/stats")[0])
         offset = rng.randrange(expected - 20)
-        elapsed, page = _timed(http, f"{API}/jobs", {"limit": 20, "offset": offset})
+        elapsed, page = timed(http, f"{API}/jobs", {"limit": 20, "offset": offset})
         if page["total"] != expected or len(page["jobs"]) != 20:
             raise BenchError(f"GET /jobs at offset {offset} gave {len(page['jobs'])} of {page['total']} jobs")
         lat["jobs"].append(elapsed)
         job_ids += [job["job_id"] for job in page["jobs"]]
         params = {"status": "completed", "limit": 20, "offset": rng.randrange(expected - 20)}
-        lat["jobs?status"].append(_timed(http, f"{API}/jobs", params)[0])
+        lat["jobs?status"].append(timed(http, f"{API}/jobs", params)[0])
     for job_id in rng.sample(job_ids, min(len(job_ids), samples * 2)):
-        elapsed, comic = _timed(http, f"{API}/comics/{job_id}/result")
+        elapsed, comic = timed(http, f"{API}/comics/{job_id}/result")
         if comic["job_id"] != job_id or not comic["panels"]:
             raise BenchError(f"GET result of {job_id} gave no panels")
         lat["result"].append(elapsed)
@@ -133,8 +146,8 @@ def measure(store: StoreInfo, restarts: int, samples: int) -> Scale:
         try:
             with service.client() as http:
                 for _ in range(3):  # warm up: connections, code paths
-                    _timed(http, f"{API}/storage/stats")
-                scale.latencies = _reads(http, store.comics, samples, rng)
+                    timed(http, f"{API}/storage/stats")
+                scale.latencies = reads(http, store.comics, samples, rng)
             scale.rss_mb, scale.peak_rss_mb = service.rss_mb(), _peak_rss_mb(service)
             scale.helpers_pss_mb = service.helpers_pss_mb()
         finally:

@@ -3,7 +3,9 @@
 A put replaces the comic whole in one transaction: the comic row is upserted (which locks it, so
 concurrent puts of one comic take turns), its scenes are deleted (their panels and images go with
 them, `ON DELETE CASCADE`) and the new ones inserted with the same ids. A get reads the four tables
-in one repeatable-read transaction, so it never mixes two versions of a comic.
+in one statement (the comic's row and, as JSON arrays, its scenes', panels' and images' rows): one
+snapshot, so it never mixes two versions of a comic, and one round trip instead of six, which
+measured 2.6 ms of a result's time against a local PostgreSQL before.
 
 The images rows name each panel's picture by its key in the image store (`images/<key>` in the
 record; see `image_keys.py`), in the bucket the service stores to (for the images folder, the
@@ -28,6 +30,17 @@ from app.storage.relational.schema import COMICS, IMAGES, PANELS, SCENES
 
 # comics.job_id is a foreign key: NULL when the job is not stored (the record keeps the id in `data`).
 _JOB_IF_STORED = {"job_id": "(SELECT id FROM jobs WHERE id = %(job_id)s)"}
+_PARTS = (SCENES, PANELS, IMAGES)
+# JSON turns uuids and times into strings and text[] into lists: the records' models read those too.
+_WHOLE_COMIC = (
+    f"SELECT {sql.columns(COMICS)}, "
+    + ", ".join(
+        f"(SELECT coalesce(json_agg(part), '[]'::json) FROM (SELECT {sql.columns(table)} FROM {table.name}"
+        f" WHERE comic_id = comics.id) AS part) AS {table.name}_rows"
+        for table in _PARTS
+    )
+    + " FROM comics WHERE id = %s"
+)
 
 
 class PgComics:
@@ -61,14 +74,11 @@ class PgComics:
 
     async def get(self, comic_id: UUID) -> Comic:
         """One comic; raises ComicNotFound, or CorruptDocument for rows that do not make a valid comic."""
-        async with self._db.connection() as conn, conn.transaction():
-            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            row = await _one(conn, sql.select(COMICS, "id = %s"), comic_id)
-            if row is None:
-                raise ComicNotFound(f"no record with id {comic_id}")
-            scenes, panels, images = [
-                await _all(conn, sql.select(table, "comic_id = %s"), comic_id) for table in (SCENES, PANELS, IMAGES)
-            ]
+        async with self._db.connection() as conn:
+            row = await _one(conn, _WHOLE_COMIC, comic_id)
+        if row is None:
+            raise ComicNotFound(f"no record with id {comic_id}")
+        scenes, panels, images = [row.pop(f"{table.name}_rows") for table in _PARTS]
         return self._corrupt.read(f"comics/{comic_id}", row, lambda r: comic_of(r, scenes, panels, images))
 
     async def delete(self, comic_id: UUID) -> None:
@@ -99,8 +109,3 @@ def _rows(comic: Comic, bucket: str) -> dict[str, list[Row]]:
 async def _one(conn: Connection, query: str, key: object) -> Row | None:
     cursor = await conn.execute(query, (key,))
     return await cursor.fetchone()
-
-
-async def _all(conn: Connection, query: str, key: object) -> list[Row]:
-    cursor = await conn.execute(query, (key,))
-    return await cursor.fetchall()

@@ -13,8 +13,11 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg.adapt import AdaptersMap
 from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
+from pydantic_core import from_json
 
 from app.errors import StorageUnavailable
 
@@ -28,6 +31,11 @@ POOL_MIN, POOL_MAX = 1, 10
 
 Connection = psycopg.AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[Connection]
+
+# jsonb values (a job's `data` holds its scenes and panels) parsed by pydantic's JSON parser, about
+# twice as fast as the json module's here: a page of 20 jobs parses 40 documents.
+_ADAPTERS = AdaptersMap(psycopg.adapters)
+set_json_loads(from_json, _ADAPTERS)
 
 
 def redact(url: str) -> str:
@@ -49,7 +57,7 @@ async def connect(url: str) -> Connection:
     """One connection outside the pool (for the migrations); raises StorageUnavailable."""
     try:
         return await psycopg.AsyncConnection.connect(
-            url, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT_SECONDS
+            url, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT_SECONDS, context=_ADAPTERS
         )
     except psycopg.Error as exc:
         raise unusable(url, exc) from exc
@@ -90,7 +98,12 @@ def _make_pool(url: str) -> Pool:
     return AsyncConnectionPool(
         url,
         connection_class=psycopg.AsyncConnection[DictRow],
-        kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        kwargs={
+            "autocommit": True,
+            "row_factory": dict_row,
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "context": _ADAPTERS,
+        },
         min_size=POOL_MIN,
         max_size=POOL_MAX,
         open=False,
