@@ -238,8 +238,18 @@ class JsonStore(Generic[M]):
         return {f"{key}.json": why for key, why in dict(self._corrupt).items()}
 
     def prime(self, head: type[H]) -> bool:
-        """Begin `scan(head)`'s parsing in a child process that fills the start-up cache (see `head_primer`)."""
+        """Begin `scan(head)`'s parsing in a child process that fills the start-up cache (see `head_primer`).
+
+        Not when the cache was written after the folder last changed (a restart): every document is
+        replaced through a new file, which changes the folder, so there is nothing to parse ahead,
+        and a child would only repeat the scan's cache read while the server loads.
+        """
         cache = cache_file(self.folder)
+        try:
+            if cache.stat().st_mtime_ns > self.folder.stat().st_mtime_ns:
+                return False
+        except FileNotFoundError:
+            pass  # no cache yet, or no folder: the scan finds out which
         return head_primer.prime(cache, lambda: scan_heads(self.folder, head, is_document_key, cache, primed=False))
 
     async def scan(self, head: type[H]) -> list[H]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -99,3 +100,16 @@ async def test_waiting_gives_up_after_the_timeout(tmp_path: Path) -> None:
     started = time.monotonic()
     head_primer.wait_for(cache, timeout=0.2)
     assert time.monotonic() - started < 2
+
+
+async def test_no_child_on_a_restart_whose_cache_covers_the_folder(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    made = await _stored_jobs(data_dir, 3)
+    await stored_statuses(data_dir)  # a start: writes the cache, after the last job was written
+    assert not FileDocuments(data_dir).prime()
+
+    await asyncio.sleep(0.01)  # a new file in the folder, later than the cache
+    made.update(await _stored_jobs(data_dir, 1))
+    assert FileDocuments(data_dir).prime()
+    head_primer.wait_for(cache_file(data_dir / "jobs"))
+    assert await stored_statuses(data_dir) == made
