@@ -33,8 +33,9 @@ def prime_document_store(settings: Settings) -> bool:
     The file store parses its job heads into the start-up cache (see `head_primer`); the database has
     nothing to begin. Returns whether a child was started.
     """
-    store = document_store(settings)
-    return isinstance(store, FileDocuments) and store.prime()
+    if settings.database_url is not None:
+        return False  # and no pool made only to be dropped
+    return FileDocuments(settings.data_dir).prime()
 
 
 async def check_document_store(settings: Settings) -> None:
